@@ -1,0 +1,1 @@
+"""FMS finance data platform."""

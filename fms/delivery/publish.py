@@ -1,0 +1,120 @@
+"""Publish a delivery report run: the C1 file, the delivery status and the undelivered report.
+
+Each file is written atomically by fms.outputs; for an all-or-nothing publication pass a folder
+from `fms.outputs.staged_folder` as out_dir. The C1 file is checked first, so a C1 table that
+cannot be sent stops the publication before any file is written.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from fms.delivery.c1 import c1_file_name, write_c1_file
+from fms.outputs import Sheet, write_csv, write_xlsx
+
+
+# Tables are named by the caller and read through query_table($table): a bound name, never text
+# formatted into SQL. The ORDER BY names are constants of this module.
+TABLE_ORDER = {
+    "status": "SELECT * FROM query_table($table) ORDER BY case_id, line_number",
+    "undelivered": "SELECT * FROM query_table($table) ORDER BY case_id",
+}
+DATES_IN = {
+    "as_of": "SELECT DISTINCT as_of FROM query_table($table)",
+    "reporting_date": "SELECT DISTINCT reporting_date FROM query_table($table)",
+}
+
+
+def read_table(con: duckdb.DuckDBPyConnection, table: str, kind: str):
+    """(columns, rows, money columns) of a mart table in report order; money stays Decimal."""
+    result = con.execute(TABLE_ORDER[kind], {"table": table})
+    columns = [d[0] for d in result.description]
+    money = frozenset(d[0] for d in result.description if "DECIMAL" in str(d[1]))
+    return columns, result.fetchall(), money
+
+
+def check_as_of(con: duckdb.DuckDBPyConnection, table: str, column: str, as_of: date) -> None:
+    """Refuse to publish a table built for another date under this run's date."""
+    dates = {row[0] for row in con.execute(DATES_IN[column], {"table": table}).fetchall()}
+    if dates - {as_of}:
+        found = ", ".join(sorted(str(d) for d in dates))
+        raise ValueError(f"{table} is not as of {as_of}: its {column} holds {found}")
+
+
+def money_text(amount: Decimal) -> str:
+    return f"${amount:,.2f}"
+
+
+def publish_delivery_outputs(
+    con: duckdb.DuckDBPyConnection,
+    status_table: str,
+    c1_table: str,
+    undelivered_table: str,
+    out_dir: Path,
+    as_of: date,
+) -> dict[str, Path]:
+    """Write into out_dir, named after as_of (YYYYMMDD):
+    `c1_<d>.txt`, `delivery_status_<d>.csv|.xlsx`, `undelivered_report_<d>.csv|.xlsx`.
+
+    Returns {"c1": path, "delivery_status_csv": ..., "delivery_status_xlsx": ...,
+    "undelivered_report_csv": ..., "undelivered_report_xlsx": ...}. Raises C1FileError when
+    a C1 record cannot be sent and ValueError when a table is as of another date.
+    """
+    out_dir = Path(out_dir)
+    check_as_of(con, status_table, "as_of", as_of)
+    check_as_of(con, c1_table, "reporting_date", as_of)
+    check_as_of(con, undelivered_table, "as_of", as_of)
+    stamp = f"{as_of:%Y%m%d}"
+    # First: write_c1_file refuses an unsendable table before anything is written.
+    paths = {"c1": write_c1_file(con, c1_table, out_dir / c1_file_name(as_of))}
+
+    columns, rows, money = read_table(con, status_table, "status")
+    paths["delivery_status_csv"] = write_csv(out_dir / f"delivery_status_{stamp}.csv", columns, rows)
+    paths["delivery_status_xlsx"] = write_xlsx(
+        out_dir / f"delivery_status_{stamp}.xlsx",
+        [
+            Sheet(
+                "Delivery status",
+                columns,
+                rows,
+                money=money,
+                title_lines=(
+                    f"Delivery status of open case lines as of {as_of.isoformat()}",
+                    "Deliveries reported by the as-of date (SAMM C9.13); estimated = price code E",
+                ),
+            )
+        ],
+    )
+
+    columns, rows, money = read_table(con, undelivered_table, "undelivered")
+    totals = con.execute(
+        "SELECT coalesce(sum(total_order_value), 0), coalesce(sum(delivered_value), 0), "
+        "coalesce(sum(undelivered_value), 0) FROM query_table($table)",
+        {"table": undelivered_table},
+    ).fetchall()[0]
+    paths["undelivered_report_csv"] = write_csv(
+        out_dir / f"undelivered_report_{stamp}.csv", columns, rows
+    )
+    paths["undelivered_report_xlsx"] = write_xlsx(
+        out_dir / f"undelivered_report_{stamp}.xlsx",
+        [
+            Sheet(
+                "Undelivered report",
+                columns,
+                rows,
+                money=money,
+                title_lines=(
+                    f"Undelivered report: open cases as of {as_of.isoformat()} "
+                    "(SAMM C9.15.2.3.1)",
+                    f"{len(rows)} cases; total order value {money_text(totals[0])}; "
+                    f"delivered {money_text(totals[1])}; "
+                    f"undelivered {money_text(totals[2])}",
+                ),
+            )
+        ],
+    )
+    return paths

@@ -1,0 +1,157 @@
+"""Batch folders and their files: discovery and the file-level rules of the contract.
+
+A file-level problem (unknown or unreadable file, wrong header, a CSV and a Parquet for one
+entity, a loaded batch name with changed content) stops the whole batch with a `BatchFileError`
+that names the batch, the file and the problem. Row-level problems are not judged here.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from fms.contract import ENTITIES, ENTITY_BY_NAME, Entity
+
+BATCH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+SUFFIXES = (".csv", ".parquet")
+
+
+class BatchFileError(Exception):
+    """A batch that cannot load at all. Nothing of it is loaded."""
+
+    def __init__(self, batch: str, file: str | None, problem: str) -> None:
+        self.batch, self.file, self.problem = batch, file, problem
+        where = f"batch {batch!r}" + (f", file {file!r}" if file else "")
+        super().__init__(f"{where}: {problem}. Nothing of batch {batch!r} was loaded.")
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    entity: Entity
+    path: Path
+    format: str  # "csv" or "parquet"
+    sha256: str
+    header: tuple[str, ...]  # column names in file order
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class Batch:
+    name: str
+    path: Path
+    files: tuple[BatchFile, ...]  # in entity load order
+
+    @property
+    def checksums(self) -> dict[str, str]:
+        return {f.name: f.sha256 for f in self.files}
+
+
+def list_batch_folders(landing: Path) -> list[Path]:
+    """Batch folders under `landing`, in name order (the load order)."""
+    if not landing.is_dir():
+        raise FileNotFoundError(f"landing folder not found: {landing}")
+    return sorted((p for p in landing.iterdir() if p.is_dir()), key=lambda p: p.name)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_batch(folder: Path) -> Batch:
+    """Inspect a batch folder: which entity each file holds, its checksum and its header."""
+    batch = folder.name
+    if not BATCH_NAME.match(batch):
+        raise BatchFileError(batch, None, "batch folder name must be letters, digits, . _ -")
+    found: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if path.is_symlink() or not path.is_file():
+            raise BatchFileError(
+                batch, path.name, "not a regular file (folders and links are refused)"
+            )
+        entity_name, suffix = path.stem, path.suffix
+        if suffix not in SUFFIXES or entity_name not in ENTITY_BY_NAME:
+            known = ", ".join(e.name for e in ENTITIES)
+            raise BatchFileError(
+                batch,
+                path.name,
+                f"unknown file: expected <entity>.csv or .parquet, entity one of {known}",
+            )
+        found.setdefault(entity_name, []).append(path)
+    files = []
+    for entity in ENTITIES:
+        paths = found.get(entity.name, [])
+        if len(paths) > 1:
+            raise BatchFileError(
+                batch,
+                " and ".join(p.name for p in paths),
+                "both a CSV and a Parquet file for one entity",
+            )
+        if paths:
+            files.append(_inspect(batch, entity, paths[0]))
+    return Batch(batch, folder, tuple(files))
+
+
+def _inspect(batch: str, entity: Entity, path: Path) -> BatchFile:
+    fmt = path.suffix.lstrip(".")
+    header = _csv_header(batch, path) if fmt == "csv" else _parquet_header(batch, path)
+    _check_header(batch, entity, path.name, header)
+    return BatchFile(entity, path, fmt, sha256_of(path), header)
+
+
+def _csv_header(batch: str, path: Path) -> tuple[str, ...]:
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as fh:
+            first = next(csv.reader(fh), None)
+    except UnicodeDecodeError:
+        raise BatchFileError(batch, path.name, "the header row is not UTF-8 text") from None
+    except csv.Error as exc:
+        raise BatchFileError(batch, path.name, f"the header row is not valid CSV ({exc})") from None
+    if first is None:
+        raise BatchFileError(batch, path.name, "empty file: no header row")
+    return tuple(name.strip() for name in first)
+
+
+def _parquet_header(batch: str, path: Path) -> tuple[str, ...]:
+    try:
+        return tuple(pq.read_schema(path).names)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise BatchFileError(
+            batch, path.name, f"not a readable Parquet file ({type(exc).__name__})"
+        ) from None
+
+
+def _check_header(batch: str, entity: Entity, file: str, header: tuple[str, ...]) -> None:
+    expected = entity.column_names
+    repeated = sorted(name for name, n in Counter(header).items() if n > 1)
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    problems = []
+    if repeated:
+        problems.append("repeated columns: " + ", ".join(repeated))
+    if missing:
+        problems.append("missing columns: " + ", ".join(missing))
+    if extra:
+        problems.append("unexpected columns: " + ", ".join(_printable(c) for c in extra))
+    if problems:
+        raise BatchFileError(
+            batch,
+            file,
+            "wrong header (" + "; ".join(problems) + f"); expected {', '.join(expected)}",
+        )
+
+
+def _printable(text: str) -> str:
+    return repr(text[:40])

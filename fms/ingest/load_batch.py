@@ -1,0 +1,433 @@
+"""Load batch folders into the warehouse: all of a batch or none of it.
+
+For each new batch, in one transaction and in entity order (countries, cases, lines, ...):
+1. read the file as text into `raw_input` (CSV records DuckDB cannot parse are quarantined
+   `MALFORMED_ROW`); 2. type and check every row in one query (`row_checks`); 3. mark later
+   rows of a key seen earlier in the file `DUPLICATE_KEY`; 4. check references against the
+   current tables; 5. append clean rows to `<entity>_history`, quarantine the rest with their
+   reasons; 6. retry rows quarantined earlier only for a missing reference; 7. recompute the
+   current row of every key touched; 8. write `load_log`.
+A batch already loaded with the same files is skipped, so rerunning a landing changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from fms.contract import ENTITIES, REASONS, RETRYABLE_REASONS, Entity
+from fms.ingest.batch_files import Batch, BatchFile, BatchFileError, list_batch_folders, read_batch
+from fms.ingest.row_checks import reference_check_query, row_check_query
+
+REASON_ORDER = list(REASONS)
+# DuckDB's default line limit is 2 MB; a record longer than this is quarantined MALFORMED_ROW.
+MAX_LINE_BYTES = 1_000_000
+
+
+@dataclass
+class EntityLoad:
+    entity: str
+    file: str | None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_resolved: int = 0
+
+
+@dataclass
+class BatchResult:
+    batch: str
+    status: str  # "loaded" or "skipped" (already loaded with the same files)
+    batch_seq: int | None = None
+    entities: list[EntityLoad] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(e.rows_loaded for e in self.entities)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(e.rows_quarantined for e in self.entities)
+
+    @property
+    def rows_resolved(self) -> int:
+        return sum(e.rows_resolved for e in self.entities)
+
+
+Progress = Callable[[str], None]
+
+
+def load_new_batches(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    load_date: date,
+    progress: Progress | None = None,
+) -> list[BatchResult]:
+    """Load every batch folder under `landing` not yet loaded, in name order.
+
+    Stops at the first batch that cannot load (its error names the file and the problem):
+    later batches may correct or refer to it, so they wait for it.
+    """
+    results = []
+    for folder in list_batch_folders(landing):
+        batch = read_batch(folder)
+        if batch_already_loaded(con, batch):
+            results.append(BatchResult(batch.name, "skipped"))
+            continue
+        if progress:
+            progress(f"loading batch {batch.name}")
+        results.append(load_batch(con, batch, load_date, progress))
+    return results
+
+
+def batch_already_loaded(con: duckdb.DuckDBPyConnection, batch: Batch) -> bool:
+    """True when loaded with identical files; an error when loaded with different content."""
+    row = con.execute("SELECT files FROM batches WHERE batch = $b", {"b": batch.name}).fetchone()
+    if row is None:
+        return False
+    loaded: dict[str, str] = json.loads(row[0])
+    now = batch.checksums
+    changed = sorted(
+        name for name in loaded.keys() | now.keys() if loaded.get(name) != now.get(name)
+    )
+    if changed:
+        what = ", ".join(
+            f"{n} ({_change(n, loaded, now)})"
+            for n in changed
+        )
+        raise BatchFileError(
+            batch.name,
+            changed[0],
+            f"this batch was already loaded and its files differ now: {what}. "
+            "Send corrections as a new batch",
+        )
+    return True
+
+
+def _change(name: str, before: dict[str, str], now: dict[str, str]) -> str:
+    if name not in before:
+        return "added"
+    if name not in now:
+        return "removed"
+    return "content changed"
+
+
+def load_batch(
+    con: duckdb.DuckDBPyConnection, batch: Batch, load_date: date, progress: Progress | None = None
+) -> BatchResult:
+    """Load one batch in a single transaction: all of it or, on any error, none of it."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        seq = con.execute("SELECT coalesce(max(batch_seq), 0) + 1 FROM batches").fetchone()[0]
+        loaded_at = datetime.now(UTC).replace(tzinfo=None)
+        con.execute(
+            "INSERT INTO batches VALUES ($b, $seq, $files, $at, $d)",
+            {
+                "b": batch.name,
+                "seq": seq,
+                "files": json.dumps(batch.checksums, sort_keys=True),
+                "at": loaded_at,
+                "d": load_date,
+            },
+        )
+        result = BatchResult(batch.name, "loaded", seq)
+        by_entity = {f.entity.name: f for f in batch.files}
+        for entity in ENTITIES:
+            file = by_entity.get(entity.name)
+            outcome = EntityLoad(entity.name, file.name if file else None)
+            if file is not None:
+                if progress:
+                    progress(f"  {batch.name}/{file.name}")
+                _load_file(con, batch.name, seq, file, load_date, loaded_at, outcome)
+            outcome.rows_resolved = _retry_quarantined(con, entity, batch.name, load_date)
+            if file is not None or outcome.rows_resolved:
+                result.entities.append(outcome)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for table in (
+            "raw_read",
+            "raw_input",
+            "raw_rejects",
+            "raw_reject_scans",
+            "judged",
+            "touched",
+        ):
+            con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    return result
+
+
+# --- reading a file into raw_input -----------------------------------------------------------
+
+
+def _read_into_raw_input(
+    con: duckdb.DuckDBPyConnection, batch: str, seq: int, file: BatchFile
+) -> int:
+    """Create temp table `raw_input` (text columns + trace) from a file; return the count of
+    malformed CSV records, which are quarantined here."""
+    entity = file.entity
+    trace = {"batch": batch, "seq": seq, "file": file.name}
+    text_cols = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in entity.column_names)
+    if file.format == "parquet":
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE raw_input AS "
+            "SELECT $batch AS _batch, $seq AS _batch_seq, $file AS _file, "
+            f"file_row_number + 1 AS _row_number, NULL::VARCHAR AS _raw, {text_cols} "
+            "FROM read_parquet($path, file_row_number = true)",
+            trace | {"path": str(file.path)},
+        )
+        return 0
+
+    for table in ("raw_rejects", "raw_reject_scans"):
+        con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE raw_read AS SELECT * FROM read_csv($path, "
+        "header = true, auto_detect = false, columns = $columns, delim = ',', quote = '\"', "
+        "escape = '\"', strict_mode = true, store_rejects = true, "
+        "rejects_table = 'raw_rejects', rejects_scan = 'raw_reject_scans', "
+        "max_line_size = $max_line)",
+        {
+            "path": str(file.path),
+            "columns": {name: "VARCHAR" for name in file.header},
+            "max_line": MAX_LINE_BYTES,
+        },
+    )
+    # DuckDB numbers rejected records by `line` = record ordinal + 1 (the header is line 1);
+    # clean records keep file order in raw_read. Interleave both into one 1-based ordinal.
+    malformed = con.execute("SELECT count(DISTINCT line) FROM raw_rejects").fetchone()[0]
+    # Temp-table rowids start at an offset but are consecutive in insertion (= file) order.
+    ordinal = "rowid - (SELECT min(rowid) FROM raw_read) + 1"
+    if malformed == 0:
+        numbering = f"SELECT {ordinal} AS _row_number, * FROM raw_read"
+    else:
+        numbering = f"""
+            WITH rej AS (SELECT DISTINCT line - 1 AS ord FROM raw_rejects),
+            slots AS (
+                SELECT r.o AS _row_number, row_number() OVER (ORDER BY r.o) AS k
+                FROM range(1, (SELECT count(*) FROM raw_read) + (SELECT count(*) FROM rej) + 1)
+                    AS r(o)
+                ANTI JOIN rej ON rej.ord = r.o
+            )
+            SELECT slots._row_number, raw_read.*
+            FROM (SELECT {ordinal} AS k, * FROM raw_read) AS raw_read JOIN slots USING (k)
+        """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE raw_input AS "
+        "SELECT $batch AS _batch, $seq AS _batch_seq, $file AS _file, _row_number, "
+        f"NULL::VARCHAR AS _raw, {text_cols} FROM ({numbering})",
+        trace,
+    )
+    if malformed:
+        con.execute(
+            """
+            INSERT INTO quarantine BY NAME
+            SELECT $batch AS batch, $entity AS entity, $file AS file, line - 1 AS row_number,
+                json_object('csv_line', any_value(csv_line)) AS "row",
+                'MALFORMED_ROW' AS reason_code,
+                'MALFORMED_ROW: ' || string_agg(DISTINCT lower(CAST(error_type AS VARCHAR)), ', ')
+                    AS reason,
+                false AS retryable
+            FROM raw_rejects GROUP BY line
+            """,
+            {"batch": batch, "file": file.name, "entity": entity.name},
+        )
+    return malformed
+
+
+# --- judging and applying rows ---------------------------------------------------------------
+
+
+def _judge(
+    con: duckdb.DuckDBPyConnection, entity: Entity, load_date: date, check_duplicates: bool
+) -> None:
+    """Create temp table `judged`: every row of raw_input, typed, with all its problems."""
+    q = row_check_query(entity)
+    params = dict(q.params)
+    if "load_date" in params:  # only entities with event dates compare against it
+        params["load_date"] = load_date
+    con.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {q.sql}", params)
+    if check_duplicates:
+        key = ", ".join(f'"{k}"' for k in entity.key)
+        key_given = " AND ".join(f'"{k}" IS NOT NULL' for k in entity.key)
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE checked AS
+            SELECT * REPLACE (
+                CASE WHEN {key_given} AND row_number() OVER (
+                        PARTITION BY {key} ORDER BY _row_number) > 1
+                    THEN list_append(problems, {{'code': 'DUPLICATE_KEY',
+                        'detail': 'key already given earlier in this file'}})
+                    ELSE problems END AS problems)
+            FROM checked
+            """
+        )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE judged AS {reference_check_query(entity, 'checked')}"
+    )
+    con.execute("DROP TABLE temp.checked")
+
+
+def _insert_clean_rows(con: duckdb.DuckDBPyConnection, entity: Entity, loaded_in: str) -> None:
+    cols = ", ".join(f'"{c}"' for c in entity.column_names)
+    con.execute(
+        f"INSERT INTO {entity.name}_history SELECT {cols}, _batch, _batch_seq, _file, "
+        "_row_number, $loaded_in FROM judged WHERE len(problems) = 0",
+        {"loaded_in": loaded_in},
+    )
+    _refresh_current(con, entity)
+
+
+def _refresh_current(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    """The current row of each key touched by `judged` is its latest version in history
+    (latest batch loaded, then latest row), whichever order the versions arrived in."""
+    key = ", ".join(f'"{k}"' for k in entity.key)
+    match = " AND ".join(f'x."{k}" = t."{k}"' for k in entity.key)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {key} FROM judged "
+        "WHERE len(problems) = 0"
+    )
+    con.execute(f"DELETE FROM {entity.name} AS x USING touched AS t WHERE {match}")
+    con.execute(
+        f"""
+        INSERT INTO {entity.name}
+        SELECT x.* FROM {entity.name}_history AS x SEMI JOIN touched AS t ON {match}
+        QUALIFY row_number() OVER (
+            PARTITION BY {", ".join(f'x."{k}"' for k in entity.key)}
+            ORDER BY x.batch_seq DESC, x.source_row DESC) = 1
+        """
+    )
+
+
+def _problem_summary_sql() -> str:
+    """Primary reason (first in REASONS order), the full reason text, and retryability."""
+    ranked = (
+        "list_sort(list_transform(problems, lambda p: {"
+        "'rank': list_position($reason_order, p.code), "
+        "'code': p.code, 'detail': p.detail}))"
+    )
+    return (
+        f"{ranked}[1].code AS reason_code, "
+        f"array_to_string(list_transform({ranked}, lambda p: p.code || ': ' || p.detail), '; ') "
+        "AS reason, "
+        "len(list_filter(problems, lambda p: NOT list_contains($retryable, p.code))) = 0 "
+        "AS retryable"
+    )
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection,
+    batch: str,
+    seq: int,
+    file: BatchFile,
+    load_date: date,
+    loaded_at: datetime,
+    outcome: EntityLoad,
+) -> None:
+    entity = file.entity
+    malformed = _read_into_raw_input(con, batch, seq, file)
+    _judge(con, entity, load_date, check_duplicates=True)
+    _insert_clean_rows(con, entity, batch)
+    raw_json = "json_object(" + ", ".join(f"'{c}', r.\"{c}\"" for c in file.header) + ")"
+    con.execute(
+        f"""
+        INSERT INTO quarantine BY NAME
+        SELECT _batch AS batch, $entity AS entity, _file AS file, _row_number AS row_number,
+            raw_json AS "row", {_problem_summary_sql()}
+        FROM (
+            SELECT j.*, {raw_json} AS raw_json
+            FROM judged AS j JOIN raw_input AS r USING (_row_number)
+            WHERE len(j.problems) > 0
+        )
+        """,
+        {
+            "entity": entity.name,
+            "reason_order": REASON_ORDER,
+            "retryable": sorted(RETRYABLE_REASONS),
+        },
+    )
+    amount = entity.control_amount
+    amount_sql = (
+        f"""sum("{amount}"), sum("{amount}") FILTER (len(problems) = 0),
+            sum("{amount}") FILTER (len(problems) > 0),
+            count(*) FILTER (len(problems) > 0 AND "{amount}" IS NULL) + $malformed"""
+        if amount
+        else "NULL, NULL, NULL, NULL"
+    )
+    row = con.execute(
+        f"""
+        INSERT INTO load_log
+        SELECT $batch, $entity, $file, $sha, count(*) + $malformed,
+            count(*) FILTER (len(problems) = 0), count(*) FILTER (len(problems) > 0) + $malformed,
+            $amount_column, {amount_sql}, $loaded_at
+        FROM judged
+        RETURNING rows_read, rows_loaded, rows_quarantined
+        """,
+        {
+            "batch": batch,
+            "entity": entity.name,
+            "file": file.name,
+            "sha": file.sha256,
+            "malformed": malformed,
+            "amount_column": amount,
+            "loaded_at": loaded_at,
+        },
+    ).fetchone()
+    outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined = row
+
+
+def _retry_quarantined(
+    con: duckdb.DuckDBPyConnection, entity: Entity, batch: str, load_date: date
+) -> int:
+    """Load rows quarantined only for a missing reference that now resolves; mark them
+    resolved in this batch. They keep their own batch, file and row as their trace."""
+    pending = con.execute(
+        "SELECT count(*) FROM quarantine WHERE entity = $e AND resolved_in_batch IS NULL "
+        "AND retryable",
+        {"e": entity.name},
+    ).fetchone()[0]
+    if pending == 0:
+        return 0
+    text_cols = ", ".join(
+        f'json_extract_string(q."row", \'$."{c}"\') AS "{c}"' for c in entity.column_names
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE raw_input AS
+        SELECT q.batch AS _batch, b.batch_seq AS _batch_seq, q.file AS _file,
+            q.row_number AS _row_number, q."row" AS _raw, {text_cols}
+        FROM quarantine AS q JOIN batches AS b USING (batch)
+        WHERE q.entity = $e AND q.resolved_in_batch IS NULL AND q.retryable
+        """,
+        {"e": entity.name},
+    )
+    # Rows from different batches may share a row number: the trace is (batch, row number).
+    _judge(con, entity, load_date, check_duplicates=False)
+    _insert_clean_rows(con, entity, batch)
+    resolved = con.execute(
+        """
+        UPDATE quarantine AS q SET resolved_in_batch = $batch
+        FROM judged AS j
+        WHERE len(j.problems) = 0 AND q.entity = $e AND q.batch = j._batch
+            AND q.row_number = j._row_number AND q.resolved_in_batch IS NULL
+        """,
+        {"batch": batch, "e": entity.name},
+    ).fetchone()[0]
+    # A row still failing may fail differently now (its case arrived with another country).
+    con.execute(
+        f"""
+        UPDATE quarantine AS q SET reason_code = s.reason_code, reason = s.reason,
+            retryable = s.retryable
+        FROM (SELECT _batch, _row_number, {_problem_summary_sql()} FROM judged
+              WHERE len(problems) > 0) AS s
+        WHERE q.entity = $e AND q.batch = s._batch AND q.row_number = s._row_number
+        """,
+        {"e": entity.name, "reason_order": REASON_ORDER, "retryable": sorted(RETRYABLE_REASONS)},
+    )
+    return resolved

@@ -1,0 +1,249 @@
+"""Typing and row checks of one entity, as one set-based DuckDB query built from the contract.
+
+The query reads the text table `raw_input` (every contract column as VARCHAR, plus the trace
+columns `_batch`, `_batch_seq`, `_file`, `_row_number`, `_raw`) and returns every row with its
+typed columns and `problems`: a list of STRUCT(code, detail), empty when the row is clean.
+
+Only identifiers come from the code's own contract spec; every value (patterns, allowed codes,
+the load date) is a bound parameter. The checks that need other tables (references, the
+collection's country) run afterwards in `load_batch`, over the clean rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fms.contract import MAX_TEXT_LENGTH, Column, Entity, Kind
+
+DATE_SHAPE = r"^\d{4}-\d{2}-\d{2}$"
+# DECIMAL(18,2): at most 16 integer digits and 2 decimals, written plainly (no thousands commas).
+MONEY_SHAPE = r"^-?\d{1,16}(\.\d{1,2})?$"
+INTEGER_SHAPE = r"^-?\d{1,18}$"
+RATE_SHAPE = r"^(0(\.\d{1,6})?|\.\d{1,6})$"
+TRUE_WORDS = ["true", "1", "y", "yes"]
+FALSE_WORDS = ["false", "0", "n", "no"]
+RECIPIENT_SHAPE = r"^(DOD|[A-Z0-9]{2})$"
+
+
+@dataclass
+class RowCheckQuery:
+    sql: str
+    params: dict[str, object]
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+class _Builder:
+    def __init__(self, entity: Entity) -> None:
+        self.entity = entity
+        self.params: dict[str, object] = {}
+        self.problems: list[str] = []
+
+    def param(self, name: str, value: object) -> str:
+        self.params[name] = value
+        return f"${name}"
+
+    def problem(self, condition: str, code: str, detail_sql: str) -> None:
+        self.problems.append(
+            f"CASE WHEN {condition} THEN {{'code': '{code}', 'detail': {detail_sql}}} END"
+        )
+
+    def typed(self, col: Column) -> str:
+        v = _q(f"s_{col.name}")
+        if col.kind is Kind.DATE:
+            return f"CASE WHEN regexp_full_match({v}, {self.param('date_shape', DATE_SHAPE)}) THEN try_cast({v} AS DATE) END"  # noqa: E501
+        if col.kind is Kind.MONEY:
+            ok = f"regexp_full_match({v}, {self.param('money_shape', MONEY_SHAPE)})"
+            return f"CASE WHEN {ok} THEN CAST({v} AS DECIMAL(18,2)) END"
+        if col.kind is Kind.INTEGER:
+            ok = f"regexp_full_match({v}, {self.param('integer_shape', INTEGER_SHAPE)})"
+            return f"CASE WHEN {ok} THEN try_cast({v} AS BIGINT) END"
+        if col.kind is Kind.RATE:
+            ok = f"regexp_full_match({v}, {self.param('rate_shape', RATE_SHAPE)})"
+            return f"CASE WHEN {ok} THEN CAST({v} AS DECIMAL(9,6)) END"
+        if col.kind is Kind.BOOLEAN:
+            t = self.param("true_words", TRUE_WORDS)
+            f = self.param("false_words", FALSE_WORDS)
+            return (
+                f"CASE WHEN list_contains({t}, lower({v})) THEN true "
+                f"WHEN list_contains({f}, lower({v})) THEN false END"
+            )
+        return v
+
+    def column_problems(self, col: Column) -> None:
+        name = col.name
+        v = _q(f"s_{name}")
+        t = _q(name)
+        given = f"'{name} ' || coalesce('''' || left({v}, 40) || '''', '(empty)')"
+        if col.required:
+            self.problem(f"{v} IS NULL", "MISSING_VALUE", f"'{name} is empty'")
+        present_bad = f"{v} IS NOT NULL AND {t} IS NULL"
+        if col.kind is Kind.PATTERN:
+            pat = self.param(f"pattern_{name}", col.pattern)
+            self.problem(
+                f"{v} IS NOT NULL AND NOT regexp_full_match({v}, {pat})",
+                "BAD_ID",
+                f"{given} || ' does not match {col.pattern}'",
+            )
+        elif col.kind is Kind.CODE:
+            allowed = self.param(f"allowed_{name}", list(col.allowed))
+            self.problem(
+                f"{v} IS NOT NULL AND NOT list_contains({allowed}, {v})",
+                "BAD_CODE",
+                f"{given} || ' is not one of ' || array_to_string({allowed}, ', ')",
+            )
+        elif col.kind is Kind.DATE:
+            self.problem(present_bad, "BAD_DATE", f"{given} || ' is not a date YYYY-MM-DD'")
+            if col.event_date:
+                load_date = self.param("load_date", None)
+                self.problem(
+                    f"{t} > {load_date}",
+                    "FUTURE_DATE",
+                    f"{given} || ' is after the load date ' || CAST({load_date} AS VARCHAR)",
+                )
+        elif col.kind is Kind.MONEY:
+            self.problem(
+                present_bad,
+                "BAD_AMOUNT",
+                f"{given} || ' is not an amount with at most 2 decimals within DECIMAL(18,2)'",
+            )
+            if not col.may_be_negative:
+                self.problem(f"{t} < 0", "NEGATIVE_AMOUNT", f"{given} || ' is negative'")
+        elif col.kind is Kind.INTEGER:
+            self.problem(present_bad, "BAD_NUMBER", f"{given} || ' is not a whole number'")
+            if col.min_value == 0:
+                self.problem(f"{t} < 0", "NEGATIVE_AMOUNT", f"{given} || ' is negative'")
+            elif col.min_value is not None or col.max_value is not None:
+                lo, hi = col.min_value, col.max_value
+                self.problem(
+                    f"{t} < {self.param(f'min_{name}', lo)} "
+                    f"OR {t} > {self.param(f'max_{name}', hi)}",
+                    "BAD_NUMBER",
+                    f"{given} || ' is outside {lo}-{hi}'",
+                )
+        elif col.kind is Kind.RATE:
+            self.problem(present_bad, "BAD_RATE", f"{given} || ' is not a fraction 0 <= r < 1'")
+        elif col.kind is Kind.BOOLEAN:
+            self.problem(present_bad, "BAD_BOOLEAN", f"{given} || ' is not true/false, 1/0, Y/N'")
+        elif col.kind is Kind.TEXT:
+            limit = self.param("max_text", MAX_TEXT_LENGTH)
+            self.problem(
+                f"length({v}) > {limit}",
+                "TEXT_TOO_LONG",
+                f"'{name} has ' || length({v}) || ' characters'",
+            )
+
+    def extra_problems(self) -> None:
+        e = self.entity
+        for order in e.date_orders:
+            a, b = _q(order.earlier), _q(order.later)
+            self.problem(
+                f"{a} > {b}",
+                "DATE_ORDER",
+                f"'{order.earlier} ' || CAST({a} AS VARCHAR) || ' is after {order.later} ' "
+                f"|| CAST({b} AS VARCHAR)",
+            )
+        if "case_id_agrees" in e.extra_checks:
+            self.problem(
+                "case_id IS NOT NULL AND country_code IS NOT NULL "
+                "AND implementing_agency IS NOT NULL AND case_designator IS NOT NULL "
+                "AND case_id <> concat_ws('-', country_code, implementing_agency, "
+                "case_designator)",
+                "ID_MISMATCH",
+                "'case_id ' || case_id || ' disagrees with country_code ' || country_code "
+                "|| ', implementing_agency ' || implementing_agency || ', case_designator ' "
+                "|| case_designator",
+            )
+        if "quarter_start_is_quarter" in e.extra_checks:
+            self.problem(
+                "quarter_start IS NOT NULL AND (day(quarter_start) <> 1 "
+                "OR month(quarter_start) NOT IN (1, 4, 7, 10))",
+                "BAD_DATE",
+                "'quarter_start ' || CAST(quarter_start AS VARCHAR) "
+                "|| ' is not the first day of a calendar quarter'",
+            )
+        if "recipient_is_dod_or_country" in e.extra_checks:
+            shape = self.param("recipient_shape", RECIPIENT_SHAPE)
+            self.problem(
+                f"recipient IS NOT NULL AND NOT regexp_full_match(recipient, {shape})",
+                "BAD_ID",
+                "'recipient ''' || left(recipient, 40) || ''' is neither DOD nor a country code'",
+            )
+
+
+def row_check_query(entity: Entity, source: str = "raw_input") -> RowCheckQuery:
+    """The typing-and-checking SELECT for `entity` over the text table `source`."""
+    b = _Builder(entity)
+    trimmed = ",\n        ".join(
+        f"nullif(trim({_q(c.name)}), '') AS {_q('s_' + c.name)}" for c in entity.columns
+    )
+    typed = ",\n        ".join(f"{b.typed(c)} AS {_q(c.name)}" for c in entity.columns)
+    for col in entity.columns:
+        b.column_problems(col)
+    b.extra_problems()
+    problems = ",\n            ".join(b.problems)
+    columns = ", ".join(_q(c.name) for c in entity.columns)
+    sql = f"""
+WITH v AS (
+    SELECT _batch, _batch_seq, _file, _row_number, _raw,
+        {trimmed}
+    FROM {source}
+),
+t AS (
+    SELECT *,
+        {typed}
+    FROM v
+)
+SELECT _batch, _batch_seq, _file, _row_number, _raw, {columns},
+    list_filter([
+            {problems}
+        ], lambda p: p IS NOT NULL) AS problems
+FROM t
+"""
+    return RowCheckQuery(sql, b.params)
+
+
+def reference_check_query(entity: Entity, source: str = "checked") -> str:
+    """Add the problems that need other tables to `source`'s `problems`: references that do
+    not resolve in the current tables, and a collection's country disagreeing with its case's.
+
+    A reference is judged only when all its columns are given (a nullable case_id on a
+    collection means the holding account, not a missing case).
+    """
+    joins, extra = [], []
+    for i, ref in enumerate(entity.references):
+        alias = f"ref{i}"
+        on = " AND ".join(
+            f"{alias}.{_q(tc)} = s.{_q(c)}"
+            for c, tc in zip(ref.columns, ref.target_columns, strict=True)
+        )
+        joins.append(
+            f"LEFT JOIN (SELECT {', '.join(_q(c) for c in ref.target_columns)}, true AS found "
+            f"FROM {ref.target}) AS {alias} ON {on}"
+        )
+        given = " AND ".join(f"s.{_q(c)} IS NOT NULL" for c in ref.columns)
+        shown = " || '/' || ".join(f"CAST(s.{_q(c)} AS VARCHAR)" for c in ref.columns)
+        extra.append(
+            f"CASE WHEN {given} AND {alias}.found IS NULL THEN "
+            f"{{'code': '{ref.reason_code}', 'detail': "
+            f"'{'/'.join(ref.columns)} ' || {shown} || ' not found in {ref.target}'}} END"
+        )
+    if "collection_country_agrees" in entity.extra_checks:
+        joins.append("LEFT JOIN cases AS own_case ON own_case.case_id = s.case_id")
+        extra.append(
+            "CASE WHEN own_case.country_code <> s.country_code THEN "
+            "{'code': 'ID_MISMATCH', 'detail': 'country_code ' || s.country_code "
+            "|| ' differs from the country ' || own_case.country_code || ' of case ' "
+            "|| s.case_id} END"
+        )
+    if not extra:
+        return f"SELECT * FROM {source}"
+    return f"""
+SELECT s.* REPLACE (
+    list_concat(s.problems, list_filter([{", ".join(extra)}], lambda p: p IS NOT NULL)) AS problems
+)
+FROM {source} AS s
+{chr(10).join(joins)}
+"""

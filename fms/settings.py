@@ -1,0 +1,41 @@
+"""Paths and defaults. Dates are resolved when a run starts, never at import."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("FMS_DATA_DIR", PROJECT_ROOT / "data"))
+
+
+def reference_dir() -> Path:
+    return data_dir() / "reference"
+
+
+def default_landing() -> Path:
+    return data_dir() / "sample" / "landing"
+
+
+def default_warehouse() -> Path:
+    return data_dir() / "warehouse" / "fms.duckdb"
+
+
+def default_out() -> Path:
+    return data_dir() / "out"
+
+
+def schedule_timezone() -> str:
+    return os.environ.get("FMS_TIMEZONE", "America/New_York")
+
+
+def today() -> date:
+    """Today's date, resolved at call time (UTC unless FMS_TODAY pins it for a replay)."""
+    pinned = os.environ.get("FMS_TODAY")
+    if pinned:
+        return date.fromisoformat(pinned)
+    return datetime.now(UTC).date()

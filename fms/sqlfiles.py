@@ -1,0 +1,41 @@
+"""SQL kept in `fms/sql/*.sql` files, run with bound parameters.
+
+A mart is a SELECT in a file named after what it builds (`build_delivery_status.sql`); values
+reach it only as named parameters (`$as_of`), never formatted into the text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+SQL_DIR = Path(__file__).parent / "sql"
+_TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
+
+
+@cache
+def read_sql(name: str) -> str:
+    """The text of `fms/sql/<name>.sql`."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None):
+    """Run the SELECT of a SQL file and return the relation's rows as a list of tuples."""
+    return con.execute(read_sql(name), params or {}).fetchall()
+
+
+def materialize(
+    con: duckdb.DuckDBPyConnection, table: str, name: str, params: dict | None = None
+) -> int:
+    """Replace `table` with the result of the SELECT in `fms/sql/<name>.sql`; return its rows.
+
+    `table` is an identifier chosen by the code (e.g. `staging.delivery_status`), checked here
+    because identifiers cannot be bound as parameters.
+    """
+    if not _TABLE_NAME.match(table):
+        raise ValueError(f"not a table name: {table!r}")
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS {read_sql(name)}", params or {})
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -1,0 +1,112 @@
+"""The DuckDB warehouse: connection and the schema of the ingest layer.
+
+Tables per input entity (contract "Published tables"):
+- `<entity>_history`: every version ever loaded, typed, traced to its batch, file and row.
+- `<entity>`: the current version of each key.
+Both carry the contract columns followed by the trace columns below.
+Plus `batches` (what was loaded, with file checksums), `load_log` and `quarantine`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from fms.contract import ENTITIES, Entity
+from fms.reference import load_reference_tables
+from fms.sqlfiles import read_sql
+
+# Trace columns appended to every history and current row.
+TRACE_COLUMNS = (
+    ("batch", "VARCHAR NOT NULL"),  # the batch folder whose file carried the row
+    ("batch_seq", "INTEGER NOT NULL"),  # load order of that batch (1, 2, ...)
+    ("source_file", "VARCHAR NOT NULL"),  # file name inside the batch folder
+    ("source_row", "BIGINT NOT NULL"),  # 1-based data record in that file
+    ("loaded_in_batch", "VARCHAR NOT NULL"),  # differs from batch when retried from quarantine
+)
+
+BOOKKEEPING_DDL = """
+CREATE TABLE IF NOT EXISTS batches (
+    batch VARCHAR PRIMARY KEY,
+    batch_seq INTEGER NOT NULL UNIQUE,
+    files JSON NOT NULL,            -- {file name: sha256}
+    loaded_at TIMESTAMP NOT NULL,
+    load_date DATE NOT NULL         -- the day future-dated events were judged against
+);
+CREATE TABLE IF NOT EXISTS load_log (
+    batch VARCHAR NOT NULL,
+    entity VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    file_sha256 VARCHAR NOT NULL,
+    rows_read BIGINT NOT NULL,
+    rows_loaded BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    amount_column VARCHAR,
+    amount_read DECIMAL(38,2),
+    amount_loaded DECIMAL(38,2),
+    amount_quarantined DECIMAL(38,2),
+    rows_amount_unreadable BIGINT,   -- quarantined rows whose amount could not be read at all
+    loaded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (batch, entity),
+    CHECK (rows_read = rows_loaded + rows_quarantined)
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    batch VARCHAR NOT NULL,
+    entity VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    row_number BIGINT NOT NULL,
+    "row" VARCHAR,                   -- the record as given: JSON of the raw text values
+    reason_code VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    resolved_in_batch VARCHAR,       -- the batch in which a retried row finally loaded
+    retryable BOOLEAN NOT NULL,      -- only missing references: retried on every later batch
+    PRIMARY KEY (batch, entity, row_number)
+);
+"""
+
+
+def entity_columns_ddl(entity: Entity) -> str:
+    cols = [f'"{c.name}" {c.sql_type}' for c in entity.columns]
+    cols += [f'"{name}" {ddl}' for name, ddl in TRACE_COLUMNS]
+    return ",\n    ".join(cols)
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every ingest-layer table that does not exist yet (idempotent)."""
+    con.execute(BOOKKEEPING_DDL)
+    for entity in ENTITIES:
+        cols = entity_columns_ddl(entity)
+        key = ", ".join(f'"{k}"' for k in entity.key)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {entity.name}_history (\n    {cols}\n)")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {entity.name} (\n    {cols},\n    PRIMARY KEY ({key})\n)"
+        )
+
+
+def refresh_rules(con: duckdb.DuckDBPyConnection, reference_folder: Path | None = None) -> None:
+    """Reload the reference tables and (re)create the shared rule macros over them."""
+    load_reference_tables(con, reference_folder)
+    con.execute(read_sql("create_rule_macros"))
+
+
+@contextmanager
+def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse file, creating its folder (private to the user) and schema."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+    old_umask = os.umask(0o027)  # the warehouse holds financial records: not world-readable
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    finally:
+        os.umask(old_umask)
+    try:
+        if not read_only:
+            create_schema(con)
+        yield con
+    finally:
+        con.close()

@@ -1,0 +1,1 @@
+"""Prefect tasks: thin wrappers, one step each, around the plain functions in `fms`."""

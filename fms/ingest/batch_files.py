@@ -20,6 +20,7 @@ from fms.contract import ENTITIES, ENTITY_BY_NAME, Entity
 
 BATCH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SUFFIXES = (".csv", ".parquet")
+MAX_HEADER_BYTES = 64 * 1024
 
 
 class BatchFileError(Exception):
@@ -112,11 +113,15 @@ def _inspect(batch: str, entity: Entity, path: Path) -> BatchFile:
 
 
 def _csv_header(batch: str, path: Path) -> tuple[str, ...]:
+    # Only the first line is judged here: bad bytes further down are row problems.
+    with path.open("rb") as fh:
+        line = fh.readline(MAX_HEADER_BYTES)
     try:
-        with path.open("r", encoding="utf-8-sig", newline="") as fh:
-            first = next(csv.reader(fh), None)
+        text = line.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise BatchFileError(batch, path.name, "the header row is not UTF-8 text") from None
+    try:
+        first = next(csv.reader([text.rstrip("\r\n")]), None) if text else None
     except csv.Error as exc:
         raise BatchFileError(batch, path.name, f"the header row is not valid CSV ({exc})") from None
     if first is None:

@@ -96,10 +96,7 @@ def batch_already_loaded(con: duckdb.DuckDBPyConnection, batch: Batch) -> bool:
         name for name in loaded.keys() | now.keys() if loaded.get(name) != now.get(name)
     )
     if changed:
-        what = ", ".join(
-            f"{n} ({_change(n, loaded, now)})"
-            for n in changed
-        )
+        what = ", ".join(f"{n} ({_change(n, loaded, now)})" for n in changed)
         raise BatchFileError(
             batch.name,
             changed[0],
@@ -107,6 +104,10 @@ def batch_already_loaded(con: duckdb.DuckDBPyConnection, batch: Batch) -> bool:
             "Send corrections as a new batch",
         )
     return True
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
 
 
 def _change(name: str, before: dict[str, str], now: dict[str, str]) -> str:
@@ -143,7 +144,13 @@ def load_batch(
             if file is not None:
                 if progress:
                     progress(f"  {batch.name}/{file.name}")
-                _load_file(con, batch.name, seq, file, load_date, loaded_at, outcome)
+                try:
+                    _load_file(con, batch.name, seq, file, load_date, loaded_at, outcome)
+                except duckdb.Error as exc:
+                    # A file that passed the header check but cannot be read to the end.
+                    raise BatchFileError(
+                        batch.name, file.name, f"could not be read ({_first_line(exc)})"
+                    ) from exc
             outcome.rows_resolved = _retry_quarantined(con, entity, batch.name, load_date)
             if file is not None or outcome.rows_resolved:
                 result.entities.append(outcome)

@@ -38,4 +38,4 @@ def materialize(
     if not _TABLE_NAME.match(table):
         raise ValueError(f"not a table name: {table!r}")
     con.execute(f"CREATE OR REPLACE TABLE {table} AS {read_sql(name)}", params or {})
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]

@@ -38,9 +38,7 @@ def build_c1_transactions(
     field): gate it as a critical failure; `write_c1_file` refuses it. Returns the row count.
     """
     create_delivery_macros(con)
-    return materialize(
-        con, table, "build_c1_transactions", scope_params(as_of, purchaser, case_id)
-    )
+    return materialize(con, table, "build_c1_transactions", scope_params(as_of, purchaser, case_id))
 
 
 def c1_file_name(as_of: date) -> str:

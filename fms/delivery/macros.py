@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 
 from fms.sqlfiles import read_sql
@@ -15,6 +17,6 @@ def create_delivery_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(read_sql("delivery_macros"))
 
 
-def scope_params(as_of, purchaser: str | None, case_id: str | None) -> dict:
+def scope_params(as_of: date, purchaser: str | None, case_id: str | None) -> dict:
     """The bound parameters of every delivery build: the as-of date and the ad-hoc filters."""
     return {"as_of": as_of, "purchaser": purchaser, "case_id": case_id}

@@ -16,7 +16,6 @@ import duckdb
 from fms.delivery.c1 import c1_file_name, write_c1_file
 from fms.outputs import Sheet, write_csv, write_xlsx
 
-
 # Tables are named by the caller and read through query_table($table): a bound name, never text
 # formatted into SQL. The ORDER BY names are constants of this module.
 TABLE_ORDER = {
@@ -73,7 +72,9 @@ def publish_delivery_outputs(
     paths = {"c1": write_c1_file(con, c1_table, out_dir / c1_file_name(as_of))}
 
     columns, rows, money = read_table(con, status_table, "status")
-    paths["delivery_status_csv"] = write_csv(out_dir / f"delivery_status_{stamp}.csv", columns, rows)
+    paths["delivery_status_csv"] = write_csv(
+        out_dir / f"delivery_status_{stamp}.csv", columns, rows
+    )
     paths["delivery_status_xlsx"] = write_xlsx(
         out_dir / f"delivery_status_{stamp}.xlsx",
         [
@@ -91,11 +92,10 @@ def publish_delivery_outputs(
     )
 
     columns, rows, money = read_table(con, undelivered_table, "undelivered")
-    totals = con.execute(
-        "SELECT coalesce(sum(total_order_value), 0), coalesce(sum(delivered_value), 0), "
-        "coalesce(sum(undelivered_value), 0) FROM query_table($table)",
-        {"table": undelivered_table},
-    ).fetchall()[0]
+    totals = [
+        sum((row[columns.index(name)] for row in rows), Decimal("0.00"))
+        for name in ("total_order_value", "delivered_value", "undelivered_value")
+    ]
     paths["undelivered_report_csv"] = write_csv(
         out_dir / f"undelivered_report_{stamp}.csv", columns, rows
     )
@@ -108,8 +108,7 @@ def publish_delivery_outputs(
                 rows,
                 money=money,
                 title_lines=(
-                    f"Undelivered report: open cases as of {as_of.isoformat()} "
-                    "(SAMM C9.15.2.3.1)",
+                    f"Undelivered report: open cases as of {as_of.isoformat()} (SAMM C9.15.2.3.1)",
                     f"{len(rows)} cases; total order value {money_text(totals[0])}; "
                     f"delivered {money_text(totals[1])}; "
                     f"undelivered {money_text(totals[2])}",

@@ -24,6 +24,4 @@ def build_delivery_status(
     Rules: fms/sql/delivery_macros.sql. Returns the number of rows.
     """
     create_delivery_macros(con)
-    return materialize(
-        con, table, "build_delivery_status", scope_params(as_of, purchaser, case_id)
-    )
+    return materialize(con, table, "build_delivery_status", scope_params(as_of, purchaser, case_id))

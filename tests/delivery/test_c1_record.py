@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fms.delivery import (
     C1FileError,
@@ -15,7 +18,7 @@ from fms.delivery import (
     default_delivery_report_as_of,
     write_c1_file,
 )
-from tests.delivery.builders import CASE, delivery, fetch_dicts, line
+from tests.delivery.builders import delivery, fetch_dicts, line
 from tests.handbuilt import d, insert, open_warehouse
 
 AS_OF = d("2026-02-28")
@@ -115,7 +118,9 @@ def test_c1_nothing_reported_by_the_as_of_date_gives_no_record(con):
 
 def test_c1_estimated_delivery_repriced_to_actual_is_counted_once(con):
     insert(con, "case_lines", line(1))
-    insert(con, "deliveries", delivery("D1", quantity=5, price_code="E"), delivery("D2", quantity=1))
+    insert(
+        con, "deliveries", delivery("D1", quantity=5, price_code="E"), delivery("D2", quantity=1)
+    )
     # a later batch re-prices D1: same delivery_id, new version (history keeps both)
     insert(
         con,
@@ -290,9 +295,7 @@ def test_c1_file_name_carries_the_reporting_date():
         (2026, 8, "2026-07-31"),
     ],
 )
-def test_monthly_c1_report_is_as_of_the_last_day_of_the_previous_month(
-    year, month, reporting_date
-):
+def test_monthly_c1_report_is_as_of_the_last_day_of_the_previous_month(year, month, reporting_date):
     assert c1_reporting_date_for_month(year, month) == d(reporting_date)
 
 
@@ -311,3 +314,58 @@ def test_default_delivery_report_as_of_is_the_end_of_the_previous_month(run_day,
 
 def test_c1_report_is_due_by_the_20th():
     assert c1_submission_due_date(2026, 3) == d("2026-03-20")
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory):
+    con = open_warehouse(tmp_path_factory.mktemp("c1_property"))
+    yield con
+    con.close()
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    country=st.from_regex(r"[A-Z0-9]{2}", fullmatch=True),
+    ia=st.from_regex(r"[A-Z]", fullmatch=True),
+    designator=st.from_regex(r"[A-Z0-9]{3}", fullmatch=True),
+    line_number=st.integers(1, 999),
+    quantities=st.lists(st.integers(0, 400_000), min_size=1, max_size=3),
+    as_of=st.dates(date(2000, 1, 1), date(2099, 12, 31)),
+)
+def test_every_c1_record_reads_back_its_fields(
+    scratch, country, ia, designator, line_number, quantities, as_of
+):
+    for table in ("deliveries", "deliveries_history", "case_lines", "cases", "countries"):
+        scratch.execute(f"DELETE FROM {table}")
+    case_id = f"{country}-{ia}-{designator}"
+    insert(scratch, "countries", {"country_code": country})
+    insert(scratch, "cases", {"case_id": case_id})
+    insert(scratch, "case_lines", line(line_number, case_id=case_id, generic_code="F3A"))
+    for n, quantity in enumerate(quantities):
+        insert(
+            scratch,
+            "deliveries",
+            delivery(f"D{n}", line_number, case_id=case_id, quantity=quantity,
+                     shipment_date=as_of, reported_date=as_of),
+        )  # fmt: skip
+    total = sum(quantities)
+    rows = c1_rows(scratch, as_of=as_of)
+    if total == 0:
+        assert rows == []
+        return
+    [row] = rows
+    record = row["record"]
+    assert len(record) == 80 and record.isascii()
+    assert record[0:2] == "C1"
+    assert record[2:8] == country + ia + designator
+    assert int(record[8:11]) == line_number
+    assert int(record[15:21]) == total == row["cumulative_quantity"]
+    assert record[72:78] == as_of.strftime("%y%m%d")
+    assert record[11:15] + record[21:72] + record[78] == " " * 56
+    assert record[79] == "A"
+
+
+@given(st.dates(date(1990, 1, 1), date(2100, 12, 31)))
+def test_default_as_of_is_the_day_before_the_first_of_the_run_month(run_day):
+    as_of = default_delivery_report_as_of(run_day)
+    assert as_of + timedelta(days=1) == run_day.replace(day=1)

@@ -74,9 +74,7 @@ def publish_closure_outputs(
     )
 
     ready = [r for r in wl_rows if r[wl_cols.index("ready")]]
-    released = sum(
-        (r[wl_cols.index("funds_released_on_closure")] for r in ready), Decimal("0.00")
-    )
+    released = sum((r[wl_cols.index("funds_released_on_closure")] for r in ready), Decimal("0.00"))
     overdue_ready = sum(1 for r in ready if r[wl_cols.index("overdue")])
     heading = [
         f"Closure worklist as of {as_of.isoformat()}",

@@ -54,7 +54,7 @@ CREATE OR REPLACE MACRO scml_value_charged(scml_line_value, surcharge_waived) AS
 CREATE OR REPLACE MACRO buy_back_open_reason(contract_executed_date, reconciled, as_of) AS
 nullif(
     concat_ws(
-        ', ',
+        ' and ',
         CASE
             WHEN contract_executed_date IS NULL
                 OR contract_executed_date > CAST(as_of AS DATE) THEN 'not executed'
@@ -81,7 +81,13 @@ CASE
         || format('{:,}', CAST(trunc(abs(CAST(amount AS DECIMAL(18, 2)))) AS BIGINT))
         || '.'
         || lpad(
-            CAST(CAST(abs(CAST(amount AS DECIMAL(18, 2))) * 100 AS BIGINT) % 100 AS VARCHAR),
+            CAST(
+                CAST(
+                    (abs(CAST(amount AS DECIMAL(18, 2)))
+                        - trunc(abs(CAST(amount AS DECIMAL(18, 2))))) * 100
+                    AS INTEGER
+                ) AS VARCHAR
+            ),
             2,
             '0'
         )

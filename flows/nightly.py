@@ -1,15 +1,31 @@
-"""Nightly refresh: load every new batch, then refresh the marts as of a date."""
+"""Nightly refresh: load every new batch, audit it, rebuild the marts as of a date in staging,
+audit them, and only then publish the marts and the run's files together."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from pathlib import Path
 
 from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
 
 from fms import settings
+from fms.outputs import RunFolder
+from fms.quality.gate import release_validator
 from tasks.ingest import find_new_batches, load_one_batch
-from tasks.publish import publish_quarantine_worklist
+from tasks.marts import build_marts, publication_state, publish_marts
+from tasks.publish import publish_quarantine_worklist, write_nightly_files
+from tasks.quality import (
+    audit_new_inputs,
+    audit_staged_marts,
+    raise_if_critical,
+    report_data_quality,
+)
+
+
+def current_run_id() -> str:
+    return str(flow_run.id or uuid.uuid4())
 
 
 @flow(name="nightly-refresh", log_prints=True)
@@ -20,39 +36,68 @@ def nightly_refresh(
     as_of: date | None = None,
 ) -> dict:
     """Load every batch folder under `landing` not loaded yet (in name order), then refresh
-    the marts as of `as_of`, and publish the quarantine worklist.
+    delivery_status, c1_transactions, undelivered_report, closure_readiness and
+    buy_back_register as of `as_of`, behind the data-quality gates.
 
     Args:
         landing: folder of batch folders (default: the bundled sample).
         warehouse: the DuckDB file (default: data/warehouse/fms.duckdb).
-        out: output root; this run writes under <out>/nightly/<as_of>/ (default: data/out).
+        out: output root; this run publishes <out>/nightly/<as_of>/ (default: data/out).
         as_of: the date the marts are computed as of (default: today, resolved at run time).
     """
     landing = Path(landing or settings.default_landing())
     warehouse = Path(warehouse or settings.default_warehouse())
     today = settings.today()
     as_of = as_of or today
-    out_dir = Path(out or settings.default_out()) / "nightly" / as_of.isoformat()
-
-    new_batches = find_new_batches(warehouse, landing)
-    loaded = [load_one_batch(warehouse, landing, name, today) for name in new_batches]
-    files = publish_quarantine_worklist(warehouse, out_dir)
+    run_id = current_run_id()
+    folder = RunFolder(
+        Path(out or settings.default_out()) / "nightly" / as_of.isoformat(), run_id[:8]
+    )
+    reports = []
+    try:
+        new_batches = find_new_batches(warehouse, landing)
+        loaded = [load_one_batch(warehouse, landing, name, today) for name in new_batches]
+        since_seq, through_seq = publication_state(warehouse)
+        reports.append(audit_new_inputs(warehouse, since_seq, run_id, folder.work / "data_docs"))
+        raise_if_critical(reports[-1])
+        staged = build_marts(warehouse, as_of)
+        reports.append(audit_staged_marts(warehouse, run_id, folder.work / "data_docs"))
+        raise_if_critical(reports[-1])
+        files = write_nightly_files(warehouse, folder.work, as_of)
+        publish_marts(warehouse, run_id, as_of, through_seq, folder.work)
+        files += publish_quarantine_worklist(warehouse, folder.work)
+        report_data_quality(reports, folder.work, folder.final)
+        published = folder.publish()
+    except BaseException:
+        if reports:
+            report_data_quality(reports, folder.work, folder.failed)
+        kept = folder.fail()
+        get_run_logger().error("run failed: nothing was published; its reports are in %s", kept)
+        raise
+    finally:
+        release_validator(run_id)
 
     summary = {
+        "run_id": run_id,
         "as_of": as_of.isoformat(),
         "warehouse": str(warehouse),
-        "out_dir": str(out_dir),
+        "out_dir": str(published),
         "batches_loaded": [b["batch"] for b in loaded],
         "rows_loaded": sum(e["rows_loaded"] for b in loaded for e in b["entities"]),
         "rows_quarantined": sum(e["rows_quarantined"] for b in loaded for e in b["entities"]),
         "rows_resolved": sum(e["rows_resolved"] for b in loaded for e in b["entities"]),
-        "files": files,
+        "marts": staged,
+        "data_quality_warnings": sum(len(r.warnings) for r in reports),
+        "data_docs": str(published / "data_docs" / "index.html"),
+        "files": [str(published / Path(f).name) for f in files],
     }
     get_run_logger().info(
-        "nightly refresh as of %s: %d batch(es) loaded, %d rows loaded, %d quarantined",
+        "nightly refresh as of %s: %d batch(es) loaded, %d rows loaded, %d quarantined; "
+        "published to %s",
         as_of,
         len(loaded),
         summary["rows_loaded"],
         summary["rows_quarantined"],
+        published,
     )
     return summary

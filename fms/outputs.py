@@ -154,26 +154,53 @@ def _write_cell(ws, r: int, c: int, value: object, decimal_fmt, date_fmt) -> Non
         ws.write_string(r, c, str(value))
 
 
+class RunFolder:
+    """A run's output folder, built beside its final place and swapped in whole.
+
+    `work` is written during the run. `publish()` swaps it in as `final` (readers see the old
+    folder or the new one, never a mix); `fail(label)` keeps it for people to read as
+    `<final>.failed-<label>` and leaves the published `final` untouched.
+    """
+
+    def __init__(self, final: Path, label: str) -> None:
+        self.final = final
+        self.label = label
+        self.work = final.parent / f".{final.name}.{label}.work"
+        if self.work.exists():
+            shutil.rmtree(self.work)
+        ensure_private_dir(self.work)
+
+    def publish(self) -> Path:
+        previous = self.final.parent / f".{self.final.name}.{self.label}.previous"
+        if self.final.exists():
+            os.replace(self.final, previous)
+        os.replace(self.work, self.final)
+        shutil.rmtree(previous, ignore_errors=True)
+        return self.final
+
+    @property
+    def failed(self) -> Path:
+        return self.final.parent / f"{self.final.name}.failed-{self.label}"
+
+    def fail(self) -> Path:
+        failed = self.failed
+        if failed.exists():
+            shutil.rmtree(failed)
+        os.replace(self.work, failed)
+        return failed
+
+
 @contextmanager
 def staged_folder(final: Path) -> Iterator[Path]:
     """Build a publication in a sibling temp folder, then swap it in as `final`.
 
-    Readers see the old folder or the new one, never a half-written mix; a crash leaves only a
-    `.staging` folder that the next run removes.
+    Readers see the old folder or the new one, never a half-written mix; on an error the
+    temp folder is removed and `final` stays as it was.
     """
-    ensure_private_dir(final.parent)
-    staging = final.parent / f".{final.name}.staging"
-    previous = final.parent / f".{final.name}.previous"
-    for leftover in (staging, previous):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-    ensure_private_dir(staging)
+    folder = RunFolder(final, "staged")
     try:
-        yield staging
+        yield folder.work
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(folder.work, ignore_errors=True)
         raise
-    if final.exists():
-        os.replace(final, previous)
-    os.replace(staging, final)
-    shutil.rmtree(previous, ignore_errors=True)
+    folder.publish()

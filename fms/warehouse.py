@@ -66,6 +66,28 @@ CREATE TABLE IF NOT EXISTS quarantine (
     retryable BOOLEAN NOT NULL,      -- only missing references: retried on every later batch
     PRIMARY KEY (batch, entity, row_number)
 );
+CREATE TABLE IF NOT EXISTS dq_results (
+    run_id VARCHAR NOT NULL,
+    suite VARCHAR NOT NULL,
+    expectation VARCHAR NOT NULL,    -- the rule, named for people (meta.rule of the suite)
+    expectation_type VARCHAR NOT NULL,
+    "column" VARCHAR,
+    severity VARCHAR NOT NULL,       -- critical blocks publishing; warning is reported
+    success BOOLEAN NOT NULL,
+    unexpected_count BIGINT NOT NULL,
+    element_count BIGINT NOT NULL,
+    examples VARCHAR,                -- JSON: keys of a few failing rows
+    stage VARCHAR NOT NULL,          -- input (new batches) or mart (staged tables)
+    checked_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS publications (
+    run_id VARCHAR PRIMARY KEY,
+    job VARCHAR NOT NULL,
+    as_of DATE NOT NULL,
+    through_batch_seq INTEGER NOT NULL,  -- every batch up to this one passed the input gate
+    published_at TIMESTAMP NOT NULL,
+    out_dir VARCHAR
+);
 """
 
 

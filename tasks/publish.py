@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from prefect import get_run_logger, task
 
+from fms.closure import publish_closure_outputs
+from fms.delivery import publish_delivery_outputs
 from fms.ingest.worklist import write_quarantine_worklist
+from fms.publication import STAGING
 from fms.warehouse import connect
 
 
@@ -16,3 +20,24 @@ def publish_quarantine_worklist(warehouse: Path, out_dir: Path) -> list[str]:
         paths = write_quarantine_worklist(con, out_dir)
     get_run_logger().info("quarantine worklist written to %s", out_dir)
     return [str(p) for p in paths]
+
+
+@task(name="write nightly files")
+def write_nightly_files(warehouse: Path, out_dir: Path, as_of: date) -> list[str]:
+    """The C1 file, delivery status, undelivered report, closure worklist and buy-back
+    register, from the staged marts that passed the gate."""
+    with connect(warehouse, read_only=True) as con:
+        delivery = publish_delivery_outputs(
+            con,
+            f"{STAGING}.delivery_status",
+            f"{STAGING}.c1_transactions",
+            f"{STAGING}.undelivered_report",
+            out_dir,
+            as_of,
+        )
+        closure = publish_closure_outputs(
+            con, f"{STAGING}.closure_readiness", f"{STAGING}.buy_back_register", out_dir, as_of
+        )
+    paths = [str(p) for p in (*delivery.values(), *closure.values())]
+    get_run_logger().info("wrote %d files to %s", len(paths), out_dir)
+    return paths

@@ -53,22 +53,25 @@ def test_nightly_loads_new_batches_and_writes_the_worklist(tmp_path):
     ]
 
 
-def test_nightly_rerun_changes_nothing(tmp_path):
+RUN_LOGS = {"dq_results", "publications"}  # every run appends its own record
+
+
+def test_nightly_rerun_changes_no_data(tmp_path):
     warehouse, landing = tmp_path / "w.duckdb", _landing(tmp_path)
     nightly_refresh(landing=landing, warehouse=warehouse, out=tmp_path / "out")
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        before = fingerprint(con)
+        before = {t: v for t, v in fingerprint(con).items() if t not in RUN_LOGS}
     summary = nightly_refresh(landing=landing, warehouse=warehouse, out=tmp_path / "out")
     assert summary["batches_loaded"] == []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert fingerprint(con) == before
+        assert {t: v for t, v in fingerprint(con).items() if t not in RUN_LOGS} == before
 
 
 def test_nightly_with_a_broken_batch_fails_naming_the_file_and_keeps_the_warehouse(tmp_path):
     warehouse, landing = tmp_path / "w.duckdb", _landing(tmp_path)
     nightly_refresh(landing=landing, warehouse=warehouse, out=tmp_path / "out")
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        before = fingerprint(con)
+        before = {t: v for t, v in fingerprint(con).items() if t not in RUN_LOGS}
     broken = write_batch(landing, "20261102-02-daily", {"deliveries": [DELIVERY]})
     (broken / "deliveries.csv").write_text("delivery_id,case_id\nD9,UK-D-AAA\n")
     with pytest.raises(
@@ -76,4 +79,54 @@ def test_nightly_with_a_broken_batch_fails_naming_the_file_and_keeps_the_warehou
     ):
         nightly_refresh(landing=landing, warehouse=warehouse, out=tmp_path / "out")
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert fingerprint(con) == before
+        assert {t: v for t, v in fingerprint(con).items() if t not in RUN_LOGS} == before
+
+
+def _published(out: Path, as_of: str) -> dict[str, bytes]:
+    folder = out / "nightly" / as_of
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+MARTS = ["delivery_status", "c1_transactions", "undelivered_report", "closure_readiness"]
+
+
+def _marts(warehouse: Path) -> dict:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {t: v for t, v in fingerprint(con).items() if t in MARTS + ["publications"]}
+
+
+def test_a_critical_failure_publishes_nothing_and_keeps_the_previous_marts_and_files(tmp_path):
+    warehouse, landing, out = tmp_path / "w.duckdb", _landing(tmp_path), tmp_path / "out"
+    first = nightly_refresh(landing=landing, warehouse=warehouse, out=out, as_of=date(2026, 11, 1))
+    before_tables, before_files = _marts(warehouse), _published(out, "2026-11-01")
+    assert "c1_20261101.txt" in before_files
+    # One valid delivery row whose cumulative quantity cannot be written on the C1 file.
+    write_batch(
+        landing,
+        "20261102-02-daily",
+        {"deliveries": [DELIVERY | {"delivery_id": "BIG", "quantity": "1000000"}]},
+    )
+    with pytest.raises(Exception, match=r"mart_c1_transactions.*at most 999,999"):
+        nightly_refresh(landing=landing, warehouse=warehouse, out=out, as_of=date(2026, 11, 1))
+    assert _marts(warehouse) == before_tables
+    assert _published(out, "2026-11-01") == before_files
+    failed = [p for p in (out / "nightly").iterdir() if p.name.startswith("2026-11-01.failed-")]
+    assert len(failed) == 1 and (failed[0] / "dq_results.csv").exists()
+    assert "mart_c1_transactions" in (failed[0] / "data_docs" / "index.html").read_text()
+    assert first["data_quality_warnings"] == 0
+
+
+def test_the_data_docs_site_lists_every_suite_after_a_run(tmp_path):
+    summary = nightly_refresh(
+        landing=_landing(tmp_path), warehouse=tmp_path / "w.duckdb", out=tmp_path / "out"
+    )
+    index = Path(summary["data_docs"]).read_text()
+    for suite in (
+        "input_deliveries",
+        "input_cases",
+        "mart_c1_transactions",
+        "mart_closure_readiness",
+    ):
+        assert suite in index

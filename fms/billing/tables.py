@@ -1,0 +1,59 @@
+"""Names of the billing tables, and the guard that keeps candidates off the published records."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from fms.sqlfiles import read_sql
+
+_TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
+
+# The published records (every revision); only fms.billing.publication writes them.
+PUBLISHED_CASE_STATEMENTS = "main.billing_statements"
+PUBLISHED_PURCHASER_STATEMENTS = "main.purchaser_statements"
+PUBLISHED_DIFFERENCES = "main.billing_statement_differences"
+PUBLISHED_TABLES = frozenset(
+    {
+        PUBLISHED_CASE_STATEMENTS,
+        PUBLISHED_PURCHASER_STATEMENTS,
+        PUBLISHED_DIFFERENCES,
+    }
+)
+
+# Where a run's candidate statements go by default: validated there, then published.
+CANDIDATE_CASE_STATEMENTS = "staging.billing_statements"
+CANDIDATE_PURCHASER_STATEMENTS = "staging.purchaser_statements"
+
+
+def checked_table_name(table: str) -> str:
+    """`table` if it is a plain `[schema.]name` identifier (identifiers cannot be bound)."""
+    if not _TABLE_NAME.match(table):
+        raise ValueError(f"not a table name: {table!r}")
+    return table
+
+
+def qualified(table: str) -> str:
+    return table if "." in table else f"main.{table}"
+
+
+def checked_candidate_table(table: str) -> str:
+    """A table a mart may replace: never one of the published records."""
+    checked_table_name(table)
+    if qualified(table) in PUBLISHED_TABLES:
+        raise ValueError(
+            f"{table} holds published statements (every revision): build candidates elsewhere, "
+            "e.g. staging.billing_statements, and publish them with publish_statements"
+        )
+    return table
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    if "." in table:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {table.split('.', 1)[0]}")
+
+
+def create_published_statement_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the published statement tables if missing (billing_create_published_tables.sql)."""
+    con.execute(read_sql("billing_create_published_tables"))

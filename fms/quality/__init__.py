@@ -1,0 +1,1 @@
+"""Data-quality gates: Great Expectations suites over audit frames computed in DuckDB."""

@@ -1,0 +1,306 @@
+"""Run suites with Great Expectations and turn the results into a gate.
+
+The frame each suite judges comes from its audit SQL (`fms/sql/<dataset>.sql`): exact DECIMAL
+comparisons and cross-table rules are computed there as boolean or count columns, so the float64
+copies pandas makes of DECIMAL columns never decide a money rule. GX runs through its pandas
+datasource (its SQL datasource does not work on DuckDB here, see engineering.md).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from fms.quality.suites import Suite
+from fms.sqlfiles import read_sql
+
+MAX_EXAMPLES = 5
+DOCS_SITE = "fms_data_docs"
+
+
+@dataclass
+class ExpectationOutcome:
+    suite: str
+    rule: str
+    expectation_type: str
+    column: str | None
+    severity: str
+    success: bool
+    unexpected_count: int
+    element_count: int
+    examples: list[dict] = field(default_factory=list)
+
+    def describe(self) -> str:
+        head = (
+            f"suite {self.suite}, expectation '{self.rule}' ({self.expectation_type}"
+            + (f" on {self.column}" if self.column else "")
+            + f"): {self.unexpected_count} of {self.element_count} rows fail"
+        )
+        if self.examples:
+            head += "; e.g. " + "; ".join(
+                ", ".join(f"{k}={v}" for k, v in ex.items()) for ex in self.examples
+            )
+        return head
+
+
+@dataclass
+class QualityReport:
+    run_id: str
+    stage: str
+    outcomes: list[ExpectationOutcome]
+    seconds: float
+    rows_validated: dict[str, int]
+    docs_index: Path | None = None
+
+    @property
+    def critical_failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == "critical"]
+
+    @property
+    def warnings(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == "warning"]
+
+
+class DataQualityError(Exception):
+    """A critical expectation failed: nothing of this run is published."""
+
+    def __init__(self, report: QualityReport) -> None:
+        self.report = report
+        lines = [o.describe() for o in report.critical_failures]
+        docs = f" Data Docs: {report.docs_index}" if report.docs_index else ""
+        super().__init__(
+            f"{len(lines)} critical data-quality failure(s) at the {report.stage} gate; "
+            "nothing was published:\n  - " + "\n  - ".join(lines) + docs
+        )
+
+
+def _quiet_gx() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    for name in ("great_expectations", "great_expectations.core"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+class Validator:
+    """One ephemeral GX context per run; Data Docs go to a folder of the run's output."""
+
+    def __init__(self, docs_dir: Path | None) -> None:
+        _quiet_gx()
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+        )
+
+        self._gx = gx
+        # No default docs site: it would leave a temp folder behind on every run.
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
+        )
+        self.context = gx.get_context(mode="ephemeral", project_config=config)
+        self.context.variables.progress_bars = {"globally": False}
+        self.docs_dir = docs_dir
+        if docs_dir is not None:
+            self.context.add_data_docs_site(
+                site_name=DOCS_SITE,
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(docs_dir),
+                    },
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
+        self.source = self.context.data_sources.add_pandas("fms_audit")
+        self._definitions: dict[str, object] = {}
+
+    def _definition(self, suite: Suite):
+        """The GX validation definition of a suite, created once per context."""
+        if suite.name not in self._definitions:
+            gx = self._gx
+            asset = self.source.add_dataframe_asset(suite.name)
+            batch = asset.add_batch_definition_whole_dataframe(suite.name)
+            gx_suite = self.context.suites.add(
+                gx.ExpectationSuite(
+                    name=suite.name, expectations=[dict(e) for e in suite.expectations]
+                )
+            )
+            self._definitions[suite.name] = self.context.validation_definitions.add(
+                gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite)
+            )
+        return self._definitions[suite.name]
+
+    def run_suite(self, suite: Suite, frame) -> list[ExpectationOutcome]:
+        definition = self._definition(suite)
+        key = [k for k in suite.key if k in frame.columns]
+        result = definition.run(
+            batch_parameters={"dataframe": frame},
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": key,
+                "partial_unexpected_count": MAX_EXAMPLES,
+            },
+        )
+        outcomes = []
+        for spec, r in zip(suite.expectations, result.results, strict=True):
+            outcomes.append(_outcome(suite, spec, r, len(frame)))
+        return outcomes
+
+    def build_docs(self) -> Path | None:
+        if self.docs_dir is None:
+            return None
+        self.context.build_data_docs(site_names=[DOCS_SITE])
+        return self.docs_dir / "index.html"
+
+
+def _outcome(suite: Suite, spec: dict, r, rows: int) -> ExpectationOutcome:
+    res = r.result or {}
+    if r.exception_info and r.exception_info.get("raised_exception"):
+        # An expectation that could not run is a failure, never a silent pass.
+        message = r.exception_info.get("exception_message", "error")
+        return ExpectationOutcome(
+            suite.name,
+            spec["meta"]["rule"],
+            spec["type"],
+            spec["kwargs"].get("column"),
+            spec["severity"],
+            False,
+            rows,
+            rows,
+            [{"error": message[:200]}],
+        )
+    unexpected = int(res.get("unexpected_count") or 0)
+    if not r.success and "unexpected_count" not in res:
+        unexpected = rows  # a table-level expectation: the whole table is what failed
+    examples = []
+    for item in (res.get("unexpected_index_list") or [])[:MAX_EXAMPLES]:
+        examples.append({k: _plain(v) for k, v in dict(item).items()})
+    if not examples:
+        examples = [{"value": _plain(v)} for v in (res.get("partial_unexpected_list") or [])[:3]]
+    return ExpectationOutcome(
+        suite=suite.name,
+        rule=spec["meta"]["rule"],
+        expectation_type=spec["type"],
+        column=spec["kwargs"].get("column"),
+        severity=spec["severity"],
+        success=bool(r.success),
+        unexpected_count=unexpected,
+        element_count=int(res.get("element_count") or rows),
+        examples=examples,
+    )
+
+
+def _plain(value):
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:  # NaN from pandas for a SQL NULL
+        return None
+    return value if isinstance(value, bool | int | str) else str(value)
+
+
+def audit_frame(con: duckdb.DuckDBPyConnection, suite: Suite, params: dict):
+    """The suite's audit dataset as a pandas frame (exact checks already computed in SQL)."""
+    sql = read_sql(suite.dataset)
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    return con.execute(sql, used).df()
+
+
+def validate(
+    con: duckdb.DuckDBPyConnection,
+    suites: list[Suite],
+    params: dict,
+    run_id: str,
+    stage: str,
+    validator: Validator,
+) -> QualityReport:
+    """Run every suite on its audit frame; record the outcomes in dq_results."""
+    started = time.perf_counter()
+    outcomes: list[ExpectationOutcome] = []
+    rows: dict[str, int] = {}
+    for suite in suites:
+        frame = audit_frame(con, suite, params)
+        rows[suite.name] = len(frame)
+        outcomes.extend(validator.run_suite(suite, frame))
+    report = QualityReport(run_id, stage, outcomes, time.perf_counter() - started, rows)
+    record_results(con, report)
+    return report
+
+
+def record_results(con: duckdb.DuckDBPyConnection, report: QualityReport) -> None:
+    checked_at = datetime.now(UTC).replace(tzinfo=None)
+    con.executemany(
+        "INSERT INTO dq_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                report.run_id,
+                o.suite,
+                o.rule,
+                o.expectation_type,
+                o.column,
+                o.severity,
+                o.success,
+                o.unexpected_count,
+                o.element_count,
+                json.dumps(o.examples, default=str),
+                report.stage,
+                checked_at,
+            )
+            for o in report.outcomes
+        ],
+    )
+
+
+_VALIDATORS: dict[str, Validator] = {}
+
+
+def validator_for_run(run_id: str, docs_dir: Path | None) -> Validator:
+    """The run's one GX context, shared by its input and mart gates so that a single Data Docs
+    site lists every suite the run validated (tasks of a run share its process)."""
+    if run_id not in _VALIDATORS:
+        _VALIDATORS[run_id] = Validator(docs_dir)
+    return _VALIDATORS[run_id]
+
+
+def release_validator(run_id: str) -> None:
+    _VALIDATORS.pop(run_id, None)
+
+
+def quality_summary_markdown(reports: list[QualityReport], docs_index: Path | None) -> str:
+    """A short markdown summary for the Prefect artifact and the run report."""
+    lines = ["# Data quality", ""]
+    if docs_index:
+        lines += [f"Data Docs: [{docs_index}]({docs_index.as_uri()})", ""]
+    lines += [
+        "| stage | suites | rows validated | expectations | critical failures | warnings "
+        "| seconds |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in reports:
+        lines.append(
+            f"| {r.stage} | {len(r.rows_validated)} | {sum(r.rows_validated.values()):,} | "
+            f"{len(r.outcomes)} | {len(r.critical_failures)} | {len(r.warnings)} | "
+            f"{r.seconds:.2f} |"
+        )
+    failing = [o for r in reports for o in r.outcomes if not o.success]
+    if failing:
+        lines += [
+            "",
+            "| severity | suite | expectation | failing rows | examples |",
+            "|---|---|---|---|---|",
+        ]
+        for o in failing:
+            examples = "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in o.examples)
+            lines.append(
+                f"| {o.severity} | {o.suite} | {o.rule} | {o.unexpected_count:,} | "
+                f"{examples.replace('|', '/')} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,19 @@
+-- Audit frame for suite input_collections: collections changed since batch $since_seq.
+-- Amounts may be negative (refunds, transfers out); a collection without a case is held in the
+-- purchaser's holding account (C9.11.4).
+SELECT
+    k.collection_id,
+    k.country_code,
+    k.case_id,
+    k.received_date,
+    k.funding_source,
+    (SELECT count(*) FROM collections AS a WHERE a.collection_id = k.collection_id) AS key_count,
+    EXISTS (SELECT 1 FROM countries AS c WHERE c.country_code = k.country_code)
+        AS country_exists,
+    CASE WHEN k.case_id IS NOT NULL
+        THEN EXISTS (SELECT 1 FROM cases AS c WHERE c.case_id = k.case_id) END AS case_exists,
+    CASE WHEN k.case_id IS NOT NULL
+        THEN (SELECT c.country_code FROM cases AS c WHERE c.case_id = k.case_id) = k.country_code
+    END AS country_agrees_with_case
+FROM collections AS k
+WHERE k.loaded_in_batch IN (SELECT batch FROM batches WHERE batch_seq > $since_seq)

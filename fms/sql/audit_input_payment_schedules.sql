@@ -1,0 +1,15 @@
+-- Audit frame for suite input_payment_schedules: schedule rows changed since batch $since_seq.
+-- Quarterly payments fall due on 15 Mar, Jun, Sep, Dec (SAMM C9.9.1.4); an initial deposit may
+-- fall on any day.
+SELECT
+    p.case_id,
+    p.due_date,
+    p.is_initial_deposit,
+    (SELECT count(*) FROM payment_schedules AS a
+        WHERE a.case_id = p.case_id AND a.due_date = p.due_date) AS key_count,
+    EXISTS (SELECT 1 FROM cases AS c WHERE c.case_id = p.case_id) AS case_exists,
+    p.amount >= 0 AS amount_not_negative,
+    p.is_initial_deposit OR (day(p.due_date) = 15 AND month(p.due_date) IN (3, 6, 9, 12))
+        AS due_on_samm_date_or_initial_deposit
+FROM payment_schedules AS p
+WHERE p.loaded_in_batch IN (SELECT batch FROM batches WHERE batch_seq > $since_seq)

@@ -1,0 +1,55 @@
+"""Mart steps: build into staging, then publish (swap into main) after the gate passed."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from prefect import get_run_logger, task
+
+from fms.publication import (
+    NIGHTLY_MARTS,
+    build_staged_marts,
+    last_published_batch_seq,
+    latest_batch_seq,
+    publish_staged_marts,
+)
+from fms.warehouse import connect, refresh_rules
+
+
+@task(name="read publication state")
+def publication_state(warehouse: Path) -> tuple[int, int]:
+    """(last batch covered by a published run, latest batch loaded)."""
+    with connect(warehouse) as con:
+        return last_published_batch_seq(con), latest_batch_seq(con)
+
+
+@task(name="build marts in staging")
+def build_marts(warehouse: Path, as_of: date) -> dict[str, int]:
+    with connect(warehouse) as con:
+        refresh_rules(con)
+        counts = build_staged_marts(con, as_of)
+    get_run_logger().info(
+        "staged marts as of %s: %s", as_of, ", ".join(f"{k} {v:,}" for k, v in counts.items())
+    )
+    return counts
+
+
+@task(name="publish marts")
+def publish_marts(
+    warehouse: Path, run_id: str, as_of: date, through_batch_seq: int, out_dir: Path
+) -> list[str]:
+    """Swap every staged mart into main in one transaction and record the publication."""
+    names = list(NIGHTLY_MARTS)
+    with connect(warehouse) as con:
+        publish_staged_marts(
+            con,
+            names,
+            run_id=run_id,
+            job="nightly",
+            as_of=as_of,
+            through_batch_seq=through_batch_seq,
+            out_dir=out_dir,
+        )
+    get_run_logger().info("published %s", ", ".join(names))
+    return names

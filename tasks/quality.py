@@ -1,0 +1,104 @@
+"""Data-quality gate steps: audit new inputs, audit staged marts, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from fms.closure import BLOCKER_CODES
+from fms.outputs import write_csv
+from fms.quality.gate import (
+    DataQualityError,
+    QualityReport,
+    quality_summary_markdown,
+    validate,
+    validator_for_run,
+)
+from fms.quality.suites import load_suites
+from fms.warehouse import connect
+
+
+def _gate(warehouse: Path, scope: str, params: dict, run_id: str, docs_dir: Path) -> QualityReport:
+    logger = get_run_logger()
+    validator = validator_for_run(run_id, docs_dir)
+    with connect(warehouse) as con:
+        report = validate(con, load_suites(scope), params, run_id, scope, validator)
+    report.docs_index = validator.build_docs()
+    logger.info(
+        "%s gate: %d suites, %d rows, %d critical failure(s), %d warning(s) in %.2f s",
+        scope,
+        len(report.rows_validated),
+        sum(report.rows_validated.values()),
+        len(report.critical_failures),
+        len(report.warnings),
+        report.seconds,
+    )
+    for o in report.warnings:
+        logger.warning("data-quality warning: %s", o.describe())
+    return report
+
+
+@task(name="audit new input rows")
+def audit_new_inputs(warehouse: Path, since_seq: int, run_id: str, docs_dir: Path) -> QualityReport:
+    """Validate the rows new batches changed (and whole-table rules touching them)."""
+    return _gate(warehouse, "input", {"since_seq": since_seq}, run_id, docs_dir)
+
+
+@task(name="audit staged marts")
+def audit_staged_marts(warehouse: Path, run_id: str, docs_dir: Path) -> QualityReport:
+    """Validate the marts built in the staging schema, before anything is published."""
+    return _gate(warehouse, "mart", {"blocker_codes": list(BLOCKER_CODES)}, run_id, docs_dir)
+
+
+@task(name="report data quality")
+def report_data_quality(reports: list[QualityReport], out_dir: Path, final_dir: Path) -> Path:
+    """dq_results.csv in the run folder and a Prefect artifact linking the Data Docs."""
+    rows = [
+        (
+            r.run_id,
+            r.stage,
+            o.suite,
+            o.rule,
+            o.expectation_type,
+            o.column,
+            o.severity,
+            o.success,
+            o.unexpected_count,
+            o.element_count,
+            "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in o.examples),
+        )
+        for r in reports
+        for o in r.outcomes
+    ]
+    path = write_csv(
+        out_dir / "dq_results.csv",
+        [
+            "run_id",
+            "stage",
+            "suite",
+            "expectation",
+            "expectation_type",
+            "column",
+            "severity",
+            "success",
+            "unexpected_count",
+            "element_count",
+            "examples",
+        ],
+        rows,
+    )
+    # Link where the docs will be once the run folder is swapped into its final place.
+    docs = final_dir / "data_docs" / "index.html"
+    create_markdown_artifact(
+        key="data-quality",
+        markdown=quality_summary_markdown(reports, docs),
+        description="Data-quality gate results of this run",
+    )
+    return path
+
+
+def raise_if_critical(report: QualityReport) -> None:
+    if report.critical_failures:
+        raise DataQualityError(report)

@@ -1,0 +1,333 @@
+"""Every suite fails, naming the right expectation, on a table crafted to break one rule, and
+passes on a clean hand-built warehouse. Real GX runs on real DuckDB files."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from fms.closure import BLOCKER_CODES
+from fms.contract import ENTITY_BY_NAME, REASONS
+from fms.publication import build_staged_marts
+from fms.quality.gate import DataQualityError, Validator, validate
+from fms.quality.suites import load_suites
+from tests.handbuilt import d, insert, open_warehouse
+
+SUITES = {s.name: s for s in load_suites()}
+AS_OF = date(2026, 11, 1)
+PARAMS = {"since_seq": 0, "blocker_codes": list(BLOCKER_CODES)}
+
+
+@pytest.fixture(scope="module")
+def validator():
+    return Validator(docs_dir=None)
+
+
+def clean_warehouse(tmp_path):
+    con = open_warehouse(tmp_path)
+    con.execute(
+        "INSERT INTO batches VALUES ('test', 1, '{}', TIMESTAMP '2026-11-01 00:00:00', "
+        "DATE '2026-11-01')"
+    )
+    insert(con, "countries", {"country_code": "UK"})
+    insert(
+        con,
+        "cases",
+        {
+            "case_id": "UK-D-AAA",
+            "acceptance_date": d("2020-02-01"),
+            "offer_expiration_date": d("2020-03-01"),
+            "implementation_date": d("2020-03-15"),
+        },
+    )
+    insert(
+        con,
+        "case_lines",
+        {
+            "case_id": "UK-D-AAA",
+            "line_number": 1,
+            "ordered_quantity": 2,
+            "line_value": Decimal("2000.00"),
+        },
+    )
+    insert(
+        con,
+        "deliveries",
+        {
+            "delivery_id": "D1",
+            "case_id": "UK-D-AAA",
+            "shipment_date": d("2026-01-01"),
+            "reported_date": d("2026-01-05"),
+            "quantity": 1,
+            "delivered_value": Decimal("1000.00"),
+        },
+    )
+    insert(
+        con,
+        "payment_schedules",
+        {"case_id": "UK-D-AAA", "due_date": d("2026-03-15"), "amount": Decimal("500.00")},
+    )
+    insert(
+        con,
+        "collections",
+        {
+            "collection_id": "K1",
+            "case_id": "UK-D-AAA",
+            "received_date": d("2026-03-01"),
+            "amount": Decimal("500.00"),
+        },
+    )
+    insert(
+        con,
+        "expenditures",
+        {
+            "expenditure_id": "E1",
+            "case_id": "UK-D-AAA",
+            "expenditure_date": d("2026-02-01"),
+            "amount": Decimal("-10.00"),
+            "category": "LIQUIDATION",
+        },
+    )
+    insert(
+        con,
+        "requirements_forecasts",
+        {
+            "case_id": "UK-D-AAA",
+            "quarter_start": d("2027-01-01"),
+            "forecast_amount": Decimal("100.00"),
+        },
+    )
+    insert(
+        con,
+        "buy_backs",
+        {
+            "buy_back_id": "BB1",
+            "case_id": "UK-D-AAA",
+            "line_number": 1,
+            "quantity": 1,
+            "contract_executed_date": d("2026-05-01"),
+            "reconciled": True,
+        },
+    )
+    con.execute(
+        "INSERT INTO load_log VALUES ('test', 'deliveries', 'deliveries.csv', 'x', 1, 1, 0, "
+        "'delivered_value', 1000.00, 1000.00, 0, 0, TIMESTAMP '2026-11-01 00:00:00')"
+    )
+    build_staged_marts(con, AS_OF)
+    return con
+
+
+def failing_rules(con, suite_name, validator) -> list[str]:
+    report = validate(con, [SUITES[suite_name]], PARAMS, "test-run", "test", validator)
+    return [o.rule for o in report.outcomes if not o.success]
+
+
+def test_every_input_entity_and_published_table_has_a_suite():
+    inputs = {f"input_{e}" for e in ENTITY_BY_NAME}
+    marts = {
+        "mart_delivery_status",
+        "mart_c1_transactions",
+        "mart_closure_readiness",
+        "mart_buy_back_register",
+        "mart_undelivered_report",
+        "load_log",
+        "quarantine",
+    }
+    assert inputs | marts <= set(SUITES)
+
+
+def test_allowed_code_lists_in_the_suites_are_the_contracts():
+    for entity in ENTITY_BY_NAME.values():
+        suite = SUITES[f"input_{entity.name}"]
+        for col in entity.columns:
+            if col.allowed:
+                sets = [
+                    e["kwargs"]["value_set"]
+                    for e in suite.expectations
+                    if e["kwargs"].get("column") == col.name and "value_set" in e["kwargs"]
+                ]
+                assert sets == [list(col.allowed)], (suite.name, col.name)
+    reasons = [
+        e for e in SUITES["quarantine"].expectations if e["kwargs"].get("column") == "reason_code"
+    ]
+    assert reasons[0]["kwargs"]["value_set"] == list(REASONS)
+
+
+def test_every_suite_passes_on_a_clean_warehouse(tmp_path, validator):
+    con = clean_warehouse(tmp_path)
+    for name in SUITES:
+        assert failing_rules(con, name, validator) == [], name
+
+
+# (suite, SQL that breaks exactly one rule, the rule that must fail, its severity)
+BREAKS = [
+    (
+        "input_countries",
+        "UPDATE countries SET country_code = 'uk1'",
+        "country_code has its required form",
+    ),
+    (
+        "input_cases",
+        "UPDATE cases SET case_designator = 'AAB'",
+        "case_id agrees with country_code, implementing_agency and case_designator",
+    ),
+    ("input_cases", "UPDATE cases SET status = 'OPEN'", "status is an allowed code"),
+    (
+        "input_cases",
+        "UPDATE cases SET implementation_date = DATE '2019-01-01'",
+        "acceptance date on or before implementation date",
+    ),
+    (
+        "input_cases",
+        "UPDATE cases SET admin_surcharge_rate = 1.5",
+        "a case's own surcharge rate is a fraction 0 <= r < 1",
+    ),
+    (
+        "input_case_lines",
+        "UPDATE deliveries SET quantity = 3",
+        "delivered quantity not above ordered quantity (closure blocker OVER_DELIVERED)",
+    ),
+    ("input_case_lines", "UPDATE case_lines SET line_value = -1", "line_value is zero or more"),
+    (
+        "input_case_lines",
+        "UPDATE case_lines SET source_of_supply = 'Q'",
+        "source_of_supply is an allowed code",
+    ),
+    (
+        "input_payment_schedules",
+        "UPDATE payment_schedules SET due_date = DATE '2026-03-14'",
+        "due on 15 Mar/Jun/Sep/Dec (C9.9.1.4) unless an initial deposit",
+    ),
+    (
+        "input_payment_schedules",
+        "UPDATE payment_schedules SET case_id = 'UK-D-ZZZ'",
+        "the schedule's case exists",
+    ),
+    (
+        "input_collections",
+        "UPDATE collections SET country_code = 'AS'",
+        "a collection to a case is from that case's purchaser",
+    ),
+    (
+        "input_expenditures",
+        "UPDATE expenditures SET line_number = 9",
+        "the expenditure's case line exists",
+    ),
+    (
+        "input_deliveries",
+        "UPDATE deliveries SET shipment_date = DATE '2026-02-01'",
+        "shipment date on or before the reported date",
+    ),
+    (
+        "input_deliveries",
+        "UPDATE deliveries SET delivered_value = -1",
+        "delivered_value is zero or more",
+    ),
+    # Current input tables carry a primary key, so a duplicate can only be crafted in a mart.
+    (
+        "mart_delivery_status",
+        "INSERT INTO staging.delivery_status SELECT * FROM staging.delivery_status",
+        "one row per key",
+    ),
+    (
+        "input_requirements_forecasts",
+        "UPDATE requirements_forecasts SET quarter_start = DATE '2027-02-01'",
+        "quarter_start is the first day of a calendar quarter",
+    ),
+    (
+        "input_buy_backs",
+        "UPDATE buy_backs SET recipient = 'Navy'",
+        "recipient is DOD or a country code",
+    ),
+    (
+        "input_buy_backs",
+        "UPDATE buy_backs SET contract_executed_date = NULL",
+        "a reconciled buy back has an executed contract",
+    ),
+    (
+        "mart_delivery_status",
+        "UPDATE staging.delivery_status SET undelivered_value = -5",
+        "undelivered_value is zero or more",
+    ),
+    (
+        "mart_delivery_status",
+        "UPDATE staging.delivery_status SET estimated_over_90_days = true",
+        "no estimated price older than 90 days (C9.13.2)",
+    ),
+    (
+        "mart_c1_transactions",
+        "UPDATE staging.c1_transactions SET record = record || ' '",
+        "record is exactly 80 characters",
+    ),
+    (
+        "mart_c1_transactions",
+        "UPDATE staging.c1_transactions SET quantity_overflow = true, record = NULL, "
+        "cumulative_quantity = 1000000",
+        "cumulative quantity fits the record: at most 999,999",
+    ),
+    (
+        "mart_closure_readiness",
+        "UPDATE staging.closure_readiness SET blockers = [{'code': 'MYSTERY', 'detail': 'x', "
+        "'amount': 1.00}], ready = false",
+        "blocker codes are the known ones",
+    ),
+    (
+        "mart_closure_readiness",
+        "UPDATE staging.closure_readiness SET excess_funds = -1",
+        "excess_funds is zero or more",
+    ),
+    (
+        "mart_buy_back_register",
+        "UPDATE staging.buy_back_register SET open = true",
+        "open exactly when not executed or not reconciled",
+    ),
+    (
+        "mart_undelivered_report",
+        "UPDATE staging.undelivered_report SET undelivered_value = -1",
+        "undelivered value is zero or more",
+    ),
+    (
+        "load_log",
+        "UPDATE load_log SET amount_loaded = 999.99, amount_quarantined = 0.01",
+        "dollars loaded = dollars history holds from the file",
+    ),
+    (
+        "quarantine",
+        "INSERT INTO quarantine VALUES ('test', 'cases', 'cases.csv', 9, '{}', 'WHATEVER', 'x', "
+        "NULL, false)",
+        "reason_code is an allowed code",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("suite", "sql", "rule"), BREAKS, ids=[f"{b[0]}:{b[2][:40]}" for b in BREAKS]
+)
+def test_a_suite_fails_on_a_crafted_bad_table_naming_the_expectation(
+    tmp_path, validator, suite, sql, rule
+):
+    con = clean_warehouse(tmp_path)
+    con.execute(sql)
+    assert rule in failing_rules(con, suite, validator)
+
+
+def test_a_critical_failure_message_names_suite_expectation_count_and_rows(tmp_path, validator):
+    con = clean_warehouse(tmp_path)
+    con.execute("UPDATE deliveries SET shipment_date = DATE '2026-02-01'")
+    report = validate(con, [SUITES["input_deliveries"]], PARAMS, "r", "input", validator)
+    message = str(DataQualityError(report))
+    assert "suite input_deliveries" in message
+    assert "shipment date on or before the reported date" in message
+    assert "1 of 1 rows fail" in message and "delivery_id=D1" in message
+
+
+def test_results_are_recorded_in_dq_results(tmp_path, validator):
+    con = clean_warehouse(tmp_path)
+    validate(con, [SUITES["input_cases"]], PARAMS, "run-1", "input", validator)
+    rows = con.execute(
+        "SELECT run_id, suite, severity, success FROM dq_results WHERE expectation = $e",
+        {"e": "case_id agrees with country_code, implementing_agency and case_designator"},
+    ).fetchall()
+    assert rows == [("run-1", "input_cases", "critical", True)]

@@ -3,29 +3,21 @@ audit them, and only then publish the marts and the run's files together."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from pathlib import Path
 
 from prefect import flow, get_run_logger
-from prefect.runtime import flow_run
 
+from flows.jobs import current_run_id, gated_run
 from fms import settings
-from fms.outputs import RunFolder
-from fms.quality.gate import release_validator
+from fms.publication import NIGHTLY_MARTS
 from tasks.ingest import find_new_batches, load_one_batch
 from tasks.marts import build_marts, publication_state, publish_marts
-from tasks.publish import publish_quarantine_worklist, write_nightly_files
+from tasks.publish import publish_quarantine_worklist, write_closure_files, write_delivery_files
 from tasks.quality import (
     audit_new_inputs,
     audit_staged_marts,
-    raise_if_critical,
-    report_data_quality,
 )
-
-
-def current_run_id() -> str:
-    return str(flow_run.id or uuid.uuid4())
 
 
 @flow(name="nightly-refresh", log_prints=True)
@@ -50,32 +42,19 @@ def nightly_refresh(
     today = settings.today()
     as_of = as_of or today
     run_id = current_run_id()
-    folder = RunFolder(
-        Path(out or settings.default_out()) / "nightly" / as_of.isoformat(), run_id[:8]
-    )
-    reports = []
-    try:
+    final = Path(out or settings.default_out()) / "nightly" / as_of.isoformat()
+    with gated_run(final, run_id) as run:
         new_batches = find_new_batches(warehouse, landing)
         loaded = [load_one_batch(warehouse, landing, name, today) for name in new_batches]
         since_seq, through_seq = publication_state(warehouse)
-        reports.append(audit_new_inputs(warehouse, since_seq, run_id, folder.work / "data_docs"))
-        raise_if_critical(reports[-1])
-        staged = build_marts(warehouse, as_of)
-        reports.append(audit_staged_marts(warehouse, run_id, folder.work / "data_docs"))
-        raise_if_critical(reports[-1])
-        files = write_nightly_files(warehouse, folder.work, as_of)
-        publish_marts(warehouse, run_id, as_of, through_seq, folder.work)
-        files += publish_quarantine_worklist(warehouse, folder.work)
-        report_data_quality(reports, folder.work, folder.final)
-        published = folder.publish()
-    except BaseException:
-        if reports:
-            report_data_quality(reports, folder.work, folder.failed)
-        kept = folder.fail()
-        get_run_logger().error("run failed: nothing was published; its reports are in %s", kept)
-        raise
-    finally:
-        release_validator(run_id)
+        run.gate(audit_new_inputs(warehouse, since_seq, run_id, run.docs_dir))
+        staged = build_marts(warehouse, as_of, NIGHTLY_MARTS)
+        run.gate(audit_staged_marts(warehouse, run_id, run.docs_dir, list(staged)))
+        files = write_delivery_files(warehouse, run.work, as_of)
+        files += write_closure_files(warehouse, run.work, as_of)
+        publish_marts(warehouse, NIGHTLY_MARTS, run_id, "nightly", as_of, through_seq, run.work)
+        files += publish_quarantine_worklist(warehouse, run.work)
+    published = run.published
 
     summary = {
         "run_id": run_id,
@@ -87,7 +66,7 @@ def nightly_refresh(
         "rows_quarantined": sum(e["rows_quarantined"] for b in loaded for e in b["entities"]),
         "rows_resolved": sum(e["rows_resolved"] for b in loaded for e in b["entities"]),
         "marts": staged,
-        "data_quality_warnings": sum(len(r.warnings) for r in reports),
+        "data_quality_warnings": sum(len(r.warnings) for r in run.reports),
         "data_docs": str(published / "data_docs" / "index.html"),
         "files": [str(published / Path(f).name) for f in files],
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import date, datetime
 from enum import StrEnum
@@ -41,6 +42,22 @@ WarehouseOption = Annotated[
     typer.Option(help="DuckDB warehouse file [default: data/warehouse/fms.duckdb]"),
 ]
 OutOption = Annotated[Path | None, typer.Option(help="Output root folder [default: data/out]")]
+PurchaserOption = Annotated[
+    str | None,
+    typer.Option(help="Ad hoc: one purchaser's country code (own output folder)"),
+]
+CaseOption = Annotated[
+    str | None, typer.Option("--case", help="Ad hoc: one case CC-I-DDD (own output folder)")
+]
+
+
+def _checked_selection(purchaser: str | None, case_id: str | None) -> None:
+    from fms.contract import CASE_ID_PATTERN, COUNTRY_CODE_PATTERN
+
+    if purchaser is not None and not re.fullmatch(COUNTRY_CODE_PATTERN, purchaser):
+        _fail(f"--purchaser must be a 2-character country code like UK, not {purchaser!r}")
+    if case_id is not None and not re.fullmatch(CASE_ID_PATTERN, case_id):
+        _fail(f"--case must be a case id CC-I-DDD like UK-D-AAA, not {case_id!r}")
 
 
 def _fail(message: str) -> None:
@@ -50,8 +67,9 @@ def _fail(message: str) -> None:
 
 def _known_errors() -> tuple[type[BaseException], ...]:
     from fms.ingest.batch_files import BatchFileError
+    from fms.quality.gate import DataQualityError
 
-    return (BatchFileError, FileNotFoundError, ValueError)
+    return (BatchFileError, DataQualityError, FileNotFoundError, ValueError)
 
 
 @app.command()
@@ -106,10 +124,79 @@ def run_nightly(
     _print_summary(summary)
 
 
+@run_app.command("quarterly-billing")
+def run_quarterly_billing(
+    period_end: DateOption = None,
+    warehouse: WarehouseOption = None,
+    out: OutOption = None,
+    purchaser: PurchaserOption = None,
+    case: CaseOption = None,
+) -> None:
+    """Bill every purchaser for a quarter ended (default: the last one before today)."""
+    from flows.quarterly_billing import quarterly_billing
+
+    _checked_selection(purchaser, case)
+    try:
+        summary = quarterly_billing(
+            period_end=_date(period_end),
+            warehouse=warehouse,
+            out=out,
+            purchaser=purchaser,
+            case_id=case,
+        )
+    except _known_errors() as exc:
+        _fail(str(exc))
+    _print_summary(summary)
+
+
+@run_app.command("delivery-report")
+def run_delivery_report(
+    as_of: DateOption = None,
+    warehouse: WarehouseOption = None,
+    out: OutOption = None,
+    purchaser: PurchaserOption = None,
+    case: CaseOption = None,
+) -> None:
+    """The C1 file, delivery status and undelivered report (default: end of last month)."""
+    from flows.delivery_report import delivery_report
+
+    _checked_selection(purchaser, case)
+    try:
+        summary = delivery_report(
+            as_of=_date(as_of), warehouse=warehouse, out=out, purchaser=purchaser, case_id=case
+        )
+    except _known_errors() as exc:
+        _fail(str(exc))
+    _print_summary(summary)
+
+
+@run_app.command("closure")
+def run_closure(
+    as_of: DateOption = None,
+    warehouse: WarehouseOption = None,
+    out: OutOption = None,
+    purchaser: PurchaserOption = None,
+    case: CaseOption = None,
+) -> None:
+    """The closure worklist: ready cases, blockers, funds released (default: today)."""
+    from flows.closure import closure_readiness
+
+    _checked_selection(purchaser, case)
+    try:
+        summary = closure_readiness(
+            as_of=_date(as_of), warehouse=warehouse, out=out, purchaser=purchaser, case_id=case
+        )
+    except _known_errors() as exc:
+        _fail(str(exc))
+    _print_summary(summary)
+
+
 def _print_summary(summary: dict) -> None:
     print(json.dumps(summary, indent=2, default=str))
     print(f"warehouse: {summary['warehouse']}")
     print(f"outputs:   {summary['out_dir']}")
+    if summary.get("run_reports"):
+        print(f"run report: {summary['run_reports']}")
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m fms.cli`

@@ -17,20 +17,29 @@ from fms.delivery import build_c1_transactions, build_delivery_status, build_und
 
 STAGING = "staging"
 
-Builder = Callable[[duckdb.DuckDBPyConnection, date, str], int]
+Builder = Callable[..., int]
 
-# The marts the nightly refresh rebuilds as of its date (contract "Command line").
-NIGHTLY_MARTS: dict[str, Builder] = {
-    "delivery_status": lambda con, as_of, table: build_delivery_status(con, as_of, table=table),
-    "c1_transactions": lambda con, as_of, table: build_c1_transactions(con, as_of, table=table),
-    "undelivered_report": lambda con, as_of, table: build_undelivered_report(
-        con, as_of, table=table
-    ),
-    "closure_readiness": lambda con, as_of, table: build_closure_readiness(con, as_of, table=table),
-    "buy_back_register": lambda con, as_of, table: build_buy_back_register(
-        con, table=table, as_of=as_of
+# Every mart a job can rebuild as of a date, with the optional ad-hoc filters.
+MART_BUILDERS: dict[str, Builder] = {
+    "delivery_status": build_delivery_status,
+    "c1_transactions": build_c1_transactions,
+    "undelivered_report": build_undelivered_report,
+    "closure_readiness": build_closure_readiness,
+    "buy_back_register": lambda con, as_of, table, purchaser, case_id: build_buy_back_register(
+        con, table=table, as_of=as_of, purchaser=purchaser, case_id=case_id
     ),
 }
+# The nightly refresh rebuilds and publishes these (contract "Command line", plus the
+# undelivered report and the buy-back register).
+NIGHTLY_MARTS = (
+    "delivery_status",
+    "c1_transactions",
+    "undelivered_report",
+    "closure_readiness",
+    "buy_back_register",
+)
+DELIVERY_REPORT_MARTS = ("delivery_status", "c1_transactions", "undelivered_report")
+CLOSURE_MARTS = ("closure_readiness", "buy_back_register")
 
 
 def last_published_batch_seq(con: duckdb.DuckDBPyConnection, job: str = "nightly") -> int:
@@ -47,11 +56,18 @@ def latest_batch_seq(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def build_staged_marts(
-    con: duckdb.DuckDBPyConnection, as_of: date, marts: dict[str, Builder] = NIGHTLY_MARTS
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    marts: tuple[str, ...] = NIGHTLY_MARTS,
+    purchaser: str | None = None,
+    case_id: str | None = None,
 ) -> dict[str, int]:
-    """Rebuild every mart into `staging.<mart>`; return the row count of each."""
+    """Rebuild each mart into `staging.<mart>`; return the row count of each."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING}")
-    return {name: build(con, as_of, f"{STAGING}.{name}") for name, build in marts.items()}
+    return {
+        name: MART_BUILDERS[name](con, as_of, f"{STAGING}.{name}", purchaser, case_id)
+        for name in marts
+    }
 
 
 def publish_staged_marts(

@@ -109,6 +109,13 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def create_published_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Published statement records (every revision) exist from the start."""
+    from fms.billing.tables import create_published_statement_tables
+
+    create_published_statement_tables(con)
+
+
 def refresh_rules(con: duckdb.DuckDBPyConnection, reference_folder: Path | None = None) -> None:
     """Reload the reference tables and (re)create the shared rule macros over them."""
     load_reference_tables(con, reference_folder)
@@ -129,6 +136,7 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
     try:
         if not read_only:
             create_schema(con)
+            create_published_tables(con)
         yield con
     finally:
         con.close()

@@ -8,7 +8,6 @@ from pathlib import Path
 from prefect import get_run_logger, task
 
 from fms.publication import (
-    NIGHTLY_MARTS,
     build_staged_marts,
     last_published_batch_seq,
     latest_batch_seq,
@@ -19,16 +18,22 @@ from fms.warehouse import connect, refresh_rules
 
 @task(name="read publication state")
 def publication_state(warehouse: Path) -> tuple[int, int]:
-    """(last batch covered by a published run, latest batch loaded)."""
+    """(last batch covered by a published nightly run, latest batch loaded)."""
     with connect(warehouse) as con:
         return last_published_batch_seq(con), latest_batch_seq(con)
 
 
 @task(name="build marts in staging")
-def build_marts(warehouse: Path, as_of: date) -> dict[str, int]:
+def build_marts(
+    warehouse: Path,
+    as_of: date,
+    marts: tuple[str, ...],
+    purchaser: str | None = None,
+    case_id: str | None = None,
+) -> dict[str, int]:
     with connect(warehouse) as con:
         refresh_rules(con)
-        counts = build_staged_marts(con, as_of)
+        counts = build_staged_marts(con, as_of, marts, purchaser, case_id)
     get_run_logger().info(
         "staged marts as of %s: %s", as_of, ", ".join(f"{k} {v:,}" for k, v in counts.items())
     )
@@ -37,19 +42,24 @@ def build_marts(warehouse: Path, as_of: date) -> dict[str, int]:
 
 @task(name="publish marts")
 def publish_marts(
-    warehouse: Path, run_id: str, as_of: date, through_batch_seq: int, out_dir: Path
+    warehouse: Path,
+    marts: tuple[str, ...],
+    run_id: str,
+    job: str,
+    as_of: date,
+    through_batch_seq: int,
+    out_dir: Path,
 ) -> list[str]:
     """Swap every staged mart into main in one transaction and record the publication."""
-    names = list(NIGHTLY_MARTS)
     with connect(warehouse) as con:
         publish_staged_marts(
             con,
-            names,
+            list(marts),
             run_id=run_id,
-            job="nightly",
+            job=job,
             as_of=as_of,
             through_batch_seq=through_batch_seq,
             out_dir=out_dir,
         )
-    get_run_logger().info("published %s", ", ".join(names))
-    return names
+    get_run_logger().info("published %s", ", ".join(marts))
+    return list(marts)

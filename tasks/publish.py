@@ -1,4 +1,4 @@
-"""Publishing steps: files people open, written whole or not at all."""
+"""Publishing steps: files people open, written from staged marts that passed the gate."""
 
 from __future__ import annotations
 
@@ -22,12 +22,11 @@ def publish_quarantine_worklist(warehouse: Path, out_dir: Path) -> list[str]:
     return [str(p) for p in paths]
 
 
-@task(name="write nightly files")
-def write_nightly_files(warehouse: Path, out_dir: Path, as_of: date) -> list[str]:
-    """The C1 file, delivery status, undelivered report, closure worklist and buy-back
-    register, from the staged marts that passed the gate."""
+@task(name="write delivery files")
+def write_delivery_files(warehouse: Path, out_dir: Path, as_of: date) -> list[str]:
+    """The C1 file, the delivery status and the undelivered report (Excel and CSV)."""
     with connect(warehouse, read_only=True) as con:
-        delivery = publish_delivery_outputs(
+        paths = publish_delivery_outputs(
             con,
             f"{STAGING}.delivery_status",
             f"{STAGING}.c1_transactions",
@@ -35,9 +34,16 @@ def write_nightly_files(warehouse: Path, out_dir: Path, as_of: date) -> list[str
             out_dir,
             as_of,
         )
-        closure = publish_closure_outputs(
+    get_run_logger().info("delivery files written to %s", out_dir)
+    return [str(p) for p in paths.values()]
+
+
+@task(name="write closure files")
+def write_closure_files(warehouse: Path, out_dir: Path, as_of: date) -> list[str]:
+    """The ranked closure worklist, funds locked by purchaser and the buy-back register."""
+    with connect(warehouse, read_only=True) as con:
+        paths = publish_closure_outputs(
             con, f"{STAGING}.closure_readiness", f"{STAGING}.buy_back_register", out_dir, as_of
         )
-    paths = [str(p) for p in (*delivery.values(), *closure.values())]
-    get_run_logger().info("wrote %d files to %s", len(paths), out_dir)
-    return paths
+    get_run_logger().info("closure files written to %s", out_dir)
+    return [str(p) for p in paths.values()]

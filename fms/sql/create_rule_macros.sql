@@ -2,7 +2,8 @@
 -- Table macros over the current input tables; created after the tables and reference tables.
 
 -- Surcharge rate r per case: the case's own admin_surcharge_rate when given, else the rate in
--- force on its acceptance date (ref_admin_surcharge_rates); 0 when the surcharge is waived.
+-- force on its acceptance date (ref_admin_surcharge_rates), or on its offer expiration date
+-- while it is not accepted (the key date of Table C9.T12 too); 0 when the surcharge is waived.
 CREATE OR REPLACE MACRO case_surcharge_rate() AS TABLE
 SELECT
     c.case_id,
@@ -13,7 +14,7 @@ SELECT
             (
                 SELECT r.rate
                 FROM ref_admin_surcharge_rates AS r
-                WHERE r.effective_from <= c.acceptance_date
+                WHERE r.effective_from <= coalesce(c.acceptance_date, c.offer_expiration_date)
                 ORDER BY r.effective_from DESC
                 LIMIT 1
             ),

@@ -1,0 +1,53 @@
+"""Closure readiness: which cases can close, what blocks the rest, what money it frees."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from prefect import flow
+
+from flows.jobs import current_run_id, gated_run, job_folder
+from fms import settings
+from fms.publication import CLOSURE_MARTS
+from tasks.marts import build_marts
+from tasks.publish import write_closure_files
+from tasks.quality import audit_staged_marts
+
+
+@flow(name="weekly-closure-readiness", log_prints=True)
+def closure_readiness(
+    as_of: date | None = None,
+    warehouse: Path | None = None,
+    out: Path | None = None,
+    purchaser: str | None = None,
+    case_id: str | None = None,
+) -> dict:
+    """The closure worklist as of a date (C9.4.7.5, C9.11.5, E-Change 773).
+
+    Writes the ranked worklist, funds locked by purchaser and the buy-back register to
+    <out>/closure/<as_of>/ (ad hoc: <out>/closure/adhoc/<as_of>-<selection>/).
+
+    Args:
+        as_of: the date judged (default: today, resolved at run time).
+        warehouse: the DuckDB file (default: data/warehouse/fms.duckdb).
+        out: output root (default: data/out).
+        purchaser: ad hoc: one purchaser's country code.
+        case_id: ad hoc: one case (CC-I-DDD).
+    """
+    warehouse = Path(warehouse or settings.default_warehouse())
+    as_of = as_of or settings.today()
+    run_id = current_run_id()
+    final = job_folder(out, "closure", as_of.isoformat(), purchaser, case_id)
+    with gated_run(final, run_id) as run:
+        counts = build_marts(warehouse, as_of, CLOSURE_MARTS, purchaser, case_id)
+        run.gate(audit_staged_marts(warehouse, run_id, run.docs_dir, list(CLOSURE_MARTS)))
+        files = write_closure_files(warehouse, run.work, as_of)
+    return {
+        "run_id": run_id,
+        "as_of": as_of.isoformat(),
+        "warehouse": str(warehouse),
+        "out_dir": str(run.published),
+        "marts": counts,
+        "files": [str(run.published / Path(f).name) for f in files],
+    }

@@ -1,0 +1,67 @@
+"""Quarterly billing: the DD Form 645 statements of every purchaser for a quarter ended."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from prefect import flow
+
+from flows.jobs import current_run_id, gated_run, job_folder
+from fms import settings
+from fms.billing import billing_timeline, last_quarter_end_before
+from tasks.billing import build_statements, publish_quarter, write_adhoc
+from tasks.quality import audit_staged_marts
+
+BILLING_MARTS = ["billing_statements", "purchaser_statements"]
+
+
+@flow(name="quarterly-billing", log_prints=True)
+def quarterly_billing(
+    period_end: date | None = None,
+    warehouse: Path | None = None,
+    out: Path | None = None,
+    purchaser: str | None = None,
+    case_id: str | None = None,
+) -> dict:
+    """Bill every purchaser for the quarter ended `period_end` (SAMM C9.10, Table C9.T16).
+
+    A full run publishes each purchaser's statement as a record in
+    <out>/quarterly-billing/<2026Q3>/: revision 1 the first time, a numbered revision with a
+    difference report when the figures changed, nothing when they did not. An ad-hoc run
+    (purchaser or case) writes to <out>/quarterly-billing/adhoc/<quarter>-<selection>/ and
+    publishes nothing. Each run's data-quality report goes to
+    <out>/quarterly-billing/runs/<quarter>-<run>/.
+
+    Args:
+        period_end: a quarter end (default: the last one before today, resolved at run time).
+        warehouse: the DuckDB file (default: data/warehouse/fms.duckdb).
+        out: output root (default: data/out).
+        purchaser: ad hoc: one purchaser's country code.
+        case_id: ad hoc: one case (CC-I-DDD).
+    """
+    warehouse = Path(warehouse or settings.default_warehouse())
+    period_end = period_end or last_quarter_end_before(settings.today())
+    quarter = billing_timeline(period_end).quarter
+    adhoc = purchaser is not None or case_id is not None
+    statements_dir = job_folder(out, "quarterly-billing", quarter, purchaser, case_id)
+    run_id = current_run_id()
+    reports = Path(out or settings.default_out()) / "quarterly-billing" / "runs"
+    with gated_run(reports / f"{quarter}-{run_id[:8]}", run_id) as run:
+        counts = build_statements(warehouse, period_end, purchaser, case_id)
+        run.gate(audit_staged_marts(warehouse, run_id, run.docs_dir, BILLING_MARTS))
+        if adhoc:
+            result = {"files": write_adhoc(warehouse, period_end, statements_dir)}
+        else:
+            result = publish_quarter(warehouse, period_end, statements_dir)
+    return {
+        "run_id": run_id,
+        "period_end": period_end.isoformat(),
+        "quarter": quarter,
+        "adhoc": adhoc,
+        "warehouse": str(warehouse),
+        "out_dir": str(statements_dir),
+        "run_reports": str(run.published),
+        "statements": counts,
+        **result,
+    }

@@ -1,0 +1,59 @@
+"""Quarterly billing steps: build candidate statements, publish them as records."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from prefect import get_run_logger, task
+
+from fms.billing import (
+    build_billing_statements,
+    build_purchaser_statements,
+    publish_statements,
+    write_adhoc_statements,
+)
+from fms.warehouse import connect, refresh_rules
+
+
+@task(name="build candidate statements")
+def build_statements(
+    warehouse: Path, period_end: date, purchaser: str | None, case_id: str | None
+) -> dict[str, int]:
+    with connect(warehouse) as con:
+        refresh_rules(con)
+        cases = build_billing_statements(con, period_end, purchaser=purchaser, case_id=case_id)
+        purchasers = build_purchaser_statements(con, period_end)
+    get_run_logger().info(
+        "candidate statements for the quarter ended %s: %d cases, %d purchasers",
+        period_end,
+        cases,
+        purchasers,
+    )
+    return {"billing_statements": cases, "purchaser_statements": purchasers}
+
+
+@task(name="publish statements")
+def publish_quarter(warehouse: Path, period_end: date, out_dir: Path) -> dict:
+    """New revisions for purchasers whose statements changed; nothing for the others."""
+    logger = get_run_logger()
+    with connect(warehouse) as con:
+        result = publish_statements(con, period_end, out_dir=out_dir)
+    for cc, rev in sorted(result.published.items()):
+        logger.info("published %s revision %d", cc, rev)
+    if result.unchanged:
+        logger.info("unchanged: %s", ", ".join(sorted(result.unchanged)))
+    return {
+        "published": result.published,
+        "unchanged": result.unchanged,
+        "withdrawn": list(result.withdrawn),
+        "files": [str(p) for p in result.files],
+    }
+
+
+@task(name="write ad-hoc statements")
+def write_adhoc(warehouse: Path, period_end: date, out_dir: Path) -> list[str]:
+    """Statement files of an ad-hoc run: its own folder, no revision, no published table."""
+    with connect(warehouse) as con:
+        files = write_adhoc_statements(con, period_end, "staging.billing_statements", out_dir)
+    return [str(p) for p in files]

@@ -201,6 +201,11 @@ def _plain(value):
     if value is None:
         return None
     if hasattr(value, "isoformat"):
+        # pandas turns SQL DATEs into midnight timestamps: show them as the dates they are
+        if hasattr(value, "time") and hasattr(value, "date") and not any(
+            (value.hour, value.minute, value.second)
+        ):
+            return value.date().isoformat()
         return value.isoformat()
     if isinstance(value, float) and value != value:  # NaN from pandas for a SQL NULL
         return None

@@ -12,7 +12,8 @@ SELECT
         WHERE l.case_id = d.case_id AND l.line_number = d.line_number) AS line_exists,
     d.shipment_date <= d.reported_date AS shipped_before_reported,
     d.delivered_value >= 0 AS delivered_value_not_negative,
-    -- a reversal resends the delivery with quantity and value both 0 (fms-domain "Money")
-    (d.quantity = 0) = (d.delivered_value = 0) AS quantity_and_value_agree_on_zero
+    -- a reversal resends the delivery with quantity and value both 0 (fms-domain "Money"); a
+    -- value without quantity is suspicious (a $0 value with a quantity is a no-cost article)
+    d.quantity <> 0 OR d.delivered_value = 0 AS zero_quantity_carries_no_value
 FROM deliveries AS d
 WHERE d.loaded_in_batch IN (SELECT batch FROM batches WHERE batch_seq > $since_seq)

@@ -8,6 +8,7 @@ index of each row and a tag; rows are in file order within each batch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -508,24 +509,35 @@ class _Assembler:
         self.note_all(b, "buy_backs", "buy back contract executed")
         return _concat([base, _rows(fixed, b)])
 
-    def run(self) -> Assembly:
+    def run(self, on_step: Callable[[str, float], None]) -> Assembly:
         e = self.out.entities
-        e["countries"] = self.countries()
-        e["cases"] = self.cases()
-        e["case_lines"] = self.case_lines()
-        e["payment_schedules"] = self.payment_schedules()
-        e["collections"] = self.collections()
-        e["deliveries"] = self.deliveries()  # first: liquidations follow their deliveries
-        e["expenditures"] = self.expenditures()
-        e["requirements_forecasts"] = self.requirements_forecasts()
-        e["buy_backs"] = self.buy_backs()
+        # Deliveries before expenditures: liquidations follow their deliveries.
+        makers = (
+            ("countries", self.countries),
+            ("cases", self.cases),
+            ("case_lines", self.case_lines),
+            ("payment_schedules", self.payment_schedules),
+            ("collections", self.collections),
+            ("deliveries", self.deliveries),
+            ("expenditures", self.expenditures),
+            ("requirements_forecasts", self.requirements_forecasts),
+            ("buy_backs", self.buy_backs),
+        )
+        for i, (name, make) in enumerate(makers):
+            on_step(f"assembling batches: {name}", i / len(makers))
+            e[name] = make()
         self.out.corrections.sort(key=lambda r: (r["batch"], r["entity"], r["kind"]))
         return self.out
 
 
 def assemble(
-    world: World, dirty: bool, rng: np.random.Generator, pick: np.random.Generator
+    world: World,
+    dirty: bool,
+    rng: np.random.Generator,
+    pick: np.random.Generator,
+    on_step: Callable[[str, float], None] | None = None,
 ) -> Assembly:
     """Every entity's rows with their batch. `rng` drives the dailies, `pick` the suspicious
     rows (drawn in clean runs too, so a clean and a dirty run share every clean row)."""
-    return _Assembler(world, dirty, rng, pick).run()
+    step = on_step or (lambda _desc, _done: None)
+    return _Assembler(world, dirty, rng, pick).run(step)

@@ -145,11 +145,13 @@ def generate(
     report = _Reporter(progress)
     out = Path(out)
 
-    report("building cases, lines, deliveries, expenditures and collections", 0.0)
     late_batch = max(1, spec.dailies - 3)
-    world, (batch_rng, dirty_rng, pick_rng) = build_world(spec, int(seed), late_batch)
-    report("assembling history and daily batches", 0.35)
-    assembly = assemble(world, dirty, batch_rng, pick_rng)
+    world, (batch_rng, dirty_rng, pick_rng) = build_world(
+        spec, int(seed), late_batch, lambda desc, done: report(desc, 0.3 * done)
+    )
+    assembly = assemble(
+        world, dirty, batch_rng, pick_rng, lambda desc, done: report(desc, 0.3 + 0.1 * done)
+    )
     raw, quoted = lookups(world)
     names = batch_names(spec.dailies)
     last = len(names) - 1
@@ -158,6 +160,10 @@ def generate(
     injector = Injector(float(dirty_rate), dirty_rng, world.countries.codes, raw)
     plan = []
     for b, name in enumerate(names):
+        report(
+            f"planning {name}" + (" and its injected rows" if dirty else ""),
+            0.4 + 0.05 * b / len(names),
+        )
         for entity in ENTITIES:
             rows = assembly.entities[entity.name]
             file_rows = np.flatnonzero(rows.batch == b)
@@ -169,7 +175,6 @@ def generate(
                 pool = np.flatnonzero((rows.batch == 0) & (rows.tag == TAG_NONE))
                 bad = injector.inject(entity, rows, file_rows, pool)
             plan.append((b, name, entity, rows, file_rows, parquet, bad))
-    report("writing files", 0.45)
 
     landing = _clear_landing(out)
     total_rows = sum(len(p[4]) for p in plan) or 1

@@ -11,6 +11,7 @@ allowed tuples.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -533,7 +534,19 @@ def build_lines(scale: Scale, rng: np.random.Generator, cases: Cases) -> Lines:
     item = np.where(small[parent], small_pick, big_pick)
     late_rows = np.flatnonzero(cases.late[parent])
     item[late_rows] = [_item_index("H4A"), _item_index("R4A")][: len(late_rows)]
-
+    # Every generic code of the catalog shows up at least once, even at the small scale: a
+    # missing one takes over a line of an ordinary case whose code is there more than once.
+    uses = np.bincount(item, minlength=len(CATALOG))
+    candidates = iter(np.flatnonzero(~small[parent] & ~cases.late[parent]).tolist())
+    for i in range(len(CATALOG)):
+        if i == SCML_ITEM or uses[i]:
+            continue
+        for slot in candidates:
+            if uses[item[slot]] > 1:
+                uses[item[slot]] -= 1
+                uses[i] += 1
+                item[slot] = i
+                break
     u = rng.random((n, 6))
     source_p = np.array([it.source_p for it in CATALOG])[item]
     source = (u[:, 0] > source_p[:, 0]).astype(np.int64) + (
@@ -928,7 +941,7 @@ def build_schedules_and_collections(
     prev[1:] = level[:-1]
     prev[pos == 0] = dep[pos == 0]
     amount = level - prev
-    keep = (amount > 0) | (pos == n_q - 1)
+    keep = (amount > 0) | (pos == 0) | (pos == n_q - 1)  # the C9.T12 first date always shows
     qcase, due, amount = qcase[keep], due[keep], amount[keep]
 
     s_case = np.concatenate([idx, qcase])
@@ -991,7 +1004,9 @@ def build_schedules_and_collections(
     un_amount = (loguniform(10e3, 2e6, un[:, 1]) * 100).astype(np.int64)
 
     # Refunds of excess on some closed cases.
-    closed = np.flatnonzero((cases.status == CLOSED) & (u[:, 1] < 0.3) & (total > 0))
+    closed_cases = (cases.status == CLOSED) & (total > 0)
+    first_closed = np.arange(nc) == (np.argmax(closed_cases) if closed_cases.any() else -1)
+    closed = np.flatnonzero(closed_cases & ((u[:, 1] < 0.3) | first_closed))
     ref_amount = -np.maximum((total[closed] * (0.005 + 0.025 * u[closed, 2])).astype(np.int64), 100)
     ref_received = np.minimum(
         cases.ssc[closed] + 200 + (u[closed, 3] * 500).astype(np.int64), ANCHOR - 1
@@ -1109,16 +1124,26 @@ def build_buy_backs(
     }
 
 
+Step = Callable[[str, float], None]
+
+
 def build_world(
-    scale: Scale, seed: int, late_batch: int
+    scale: Scale, seed: int, late_batch: int, on_step: Step | None = None
 ) -> tuple[World, list[np.random.Generator]]:
-    """The clean world. Returns it with the spare generators for the batch and dirty steps."""
+    """The clean world. Returns it with the spare generators for the batch and dirty steps.
+    `on_step(description, fraction done)` is told as each part starts."""
+    step = on_step or (lambda _desc, _done: None)
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(10)]
+    step("building purchasers and cases", 0.0)
     countries = build_countries(scale)
     cases = build_cases(scale, streams[0], countries)
+    step("building case lines", 0.05)
     lines = build_lines(scale, streams[1], cases)
+    step("building deliveries", 0.15)
     deliveries = build_deliveries(scale, streams[2], cases, lines)
+    step("building expenditures", 0.45)
     expenditures = build_expenditures(scale, streams[3], cases, lines, deliveries)
+    step("building payment schedules and collections", 0.75)
     batch_days = ANCHOR + np.arange(scale.dailies + 1)
     schedules, collections = build_schedules_and_collections(
         scale,
@@ -1131,6 +1156,7 @@ def build_world(
         batch_days,
         late_batch + 1,
     )
+    step("building forecasts and buy backs", 0.95)
     forecasts = build_forecasts(streams[5], cases, lines)
     buy_backs = build_buy_backs(scale, streams[6], countries, cases, lines)
     world = World(

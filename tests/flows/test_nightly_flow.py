@@ -130,3 +130,30 @@ def test_the_data_docs_site_lists_every_suite_after_a_run(tmp_path):
         "mart_closure_readiness",
     ):
         assert suite in index
+
+
+def test_the_bundled_sample_passes_every_critical_expectation(tmp_path):
+    import json
+
+    from fms import settings
+
+    manifest = json.loads((settings.default_landing().parent / "manifest.json").read_text())
+    warehouse = tmp_path / "w.duckdb"
+    summary = nightly_refresh(warehouse=warehouse, out=tmp_path / "out", as_of=date(2026, 11, 3))
+    assert summary["batches_loaded"] == [b["name"] for b in manifest["batches"]]
+    assert summary["rows_quarantined"] == len(manifest["injected"])
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        suites = con.execute(
+            "SELECT suite, bool_and(success) FILTER (severity = 'critical') FROM dq_results "
+            "GROUP BY suite ORDER BY suite"
+        ).fetchall()
+        warned = con.execute(
+            "SELECT DISTINCT expectation FROM dq_results WHERE NOT success"
+        ).fetchall()
+    assert len(suites) == 16 and all(ok for _, ok in suites)
+    # the injected over-delivered line is reported, not blocking
+    assert (
+        "delivered quantity not above ordered quantity (closure blocker OVER_DELIVERED)",
+    ) in warned
+    c1 = Path(summary["out_dir"], "c1_20261103.txt").read_text().splitlines()
+    assert c1 and all(len(r) == 80 for r in c1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sys
 from datetime import date, datetime
@@ -12,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(
     help="FMS finance data platform: ingest, billing, delivery reporting, case closure.",
@@ -61,15 +63,44 @@ def _checked_selection(purchaser: str | None, case_id: str | None) -> None:
 
 
 def _fail(message: str) -> None:
-    console.print(f"[bold red]error:[/] {message}")
+    # Messages quote the input (file and column names, paths): print them as text, never as
+    # Rich markup, which would swallow "[x]" or fail on "[/x]".
+    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code=2)
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
+    """Failures the user gets as one `error:` line: bad input, a failed gate, a missing path,
+    and DuckDB refusing the data (an amount sum beyond DECIMAL(18,2), a file held elsewhere)."""
+    import duckdb
+
     from fms.ingest.batch_files import BatchFileError
     from fms.quality.gate import DataQualityError
 
-    return (BatchFileError, DataQualityError, FileNotFoundError, ValueError)
+    return (BatchFileError, DataQualityError, FileNotFoundError, ValueError, duckdb.Error)
+
+
+class _NoTracebackForKnownErrors(logging.Filter):
+    """Prefect logs a failed run's exception with its traceback on the console. For a known
+    error the user reads the `error:` line instead; Prefect's API keeps the full traceback
+    (its handler runs before the console's)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], _known_errors()):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _quiet_console_tracebacks() -> None:
+    """Install the filter on the console handlers (after Prefect configured its logging)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _NoTracebackForKnownErrors) for f in handler.filters):
+            handler.addFilter(_NoTracebackForKnownErrors())
+
+
+def _absolute(path: Path | None) -> Path | None:
+    # Resolved here: the data-quality docs site refuses a relative output folder.
+    return path.resolve() if path is not None else None
 
 
 @app.command()
@@ -117,8 +148,14 @@ def run_nightly(
     """Load every new batch, then refresh the marts as of a date (default: today)."""
     from flows.nightly import nightly_refresh
 
+    _quiet_console_tracebacks()
     try:
-        summary = nightly_refresh(landing=landing, warehouse=warehouse, out=out, as_of=_date(as_of))
+        summary = nightly_refresh(
+            landing=_absolute(landing),
+            warehouse=_absolute(warehouse),
+            out=_absolute(out),
+            as_of=_date(as_of),
+        )
     except _known_errors() as exc:
         _fail(str(exc))
     _print_summary(summary)
@@ -136,11 +173,12 @@ def run_quarterly_billing(
     from flows.quarterly_billing import quarterly_billing
 
     _checked_selection(purchaser, case)
+    _quiet_console_tracebacks()
     try:
         summary = quarterly_billing(
             period_end=_date(period_end),
-            warehouse=warehouse,
-            out=out,
+            warehouse=_absolute(warehouse),
+            out=_absolute(out),
             purchaser=purchaser,
             case_id=case,
         )
@@ -161,9 +199,14 @@ def run_delivery_report(
     from flows.delivery_report import delivery_report
 
     _checked_selection(purchaser, case)
+    _quiet_console_tracebacks()
     try:
         summary = delivery_report(
-            as_of=_date(as_of), warehouse=warehouse, out=out, purchaser=purchaser, case_id=case
+            as_of=_date(as_of),
+            warehouse=_absolute(warehouse),
+            out=_absolute(out),
+            purchaser=purchaser,
+            case_id=case,
         )
     except _known_errors() as exc:
         _fail(str(exc))
@@ -182,13 +225,47 @@ def run_closure(
     from flows.closure import closure_readiness
 
     _checked_selection(purchaser, case)
+    _quiet_console_tracebacks()
     try:
         summary = closure_readiness(
-            as_of=_date(as_of), warehouse=warehouse, out=out, purchaser=purchaser, case_id=case
+            as_of=_date(as_of),
+            warehouse=_absolute(warehouse),
+            out=_absolute(out),
+            purchaser=purchaser,
+            case_id=case,
         )
     except _known_errors() as exc:
         _fail(str(exc))
     _print_summary(summary)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address of the Prefect server to use or start: loopback only, unless "
+            "PREFECT_SERVER_API_AUTH_STRING is set (ignored if PREFECT_API_URL is set)"
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Its port (the Prefect UI is at http://HOST:PORT)")] = (
+        4200
+    ),
+    limit: Annotated[
+        int, typer.Option(min=1, help="Flow runs at a time (the jobs share one warehouse)")
+    ] = 1,
+    prefect_file: Annotated[
+        Path | None, typer.Option(help="Deployments to serve (default: the project's prefect.yaml)")
+    ] = None,
+) -> None:
+    """Serve every deployment of prefect.yaml on its schedule from this process (Ctrl-C stops)."""
+    # The server: PREFECT_API_URL's, else one answering at HOST:PORT, else one started there.
+    from fms.serve import PREFECT_FILE, ServeError, serve_deployments
+
+    try:
+        serve_deployments(prefect_file or PREFECT_FILE, host=host, port=port, limit=limit)
+    except ServeError as exc:
+        _fail(str(exc))
 
 
 def _print_summary(summary: dict) -> None:

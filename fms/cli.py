@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 from datetime import date, datetime
@@ -14,6 +15,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+
+# Before Prefect is imported: a first run creates Prefect's database, which can take longer
+# than its 20 s default on a busy 2-core machine; and this network reaches no telemetry host.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 app = typer.Typer(
     help="FMS finance data platform: ingest, billing, delivery reporting, case closure.",

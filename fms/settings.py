@@ -29,6 +29,11 @@ def default_out() -> Path:
     return data_dir() / "out"
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB spills to disk beyond this, so a large load stays within the machine's budget."""
+    return os.environ.get("FMS_DUCKDB_MEMORY_LIMIT", "3GB")
+
+
 def schedule_timezone() -> str:
     return os.environ.get("FMS_TIMEZONE", "America/New_York")
 

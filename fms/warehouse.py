@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from fms import settings
 from fms.contract import ENTITIES, Entity
 from fms.reference import load_reference_tables
 from fms.sqlfiles import read_sql
@@ -130,7 +131,9 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
     old_umask = os.umask(0o027)  # the warehouse holds financial records: not world-readable
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(
+            str(path), read_only=read_only, config={"memory_limit": settings.duckdb_memory_limit()}
+        )
     finally:
         os.umask(old_umask)
     try:

@@ -254,18 +254,19 @@ def _read_into_raw_input(
 def _judge(
     con: duckdb.DuckDBPyConnection, entity: Entity, load_date: date, check_duplicates: bool
 ) -> None:
-    """Create temp table `judged`: every row of raw_input, typed, with all its problems."""
+    """Create temp table `judged`: every row of raw_input, typed, with all its problems.
+
+    One statement (typing, row checks, duplicates, references), so the rows are materialized
+    once."""
     q = row_check_query(entity)
     params = dict(q.params)
     if "load_date" in params:  # only entities with event dates compare against it
         params["load_date"] = load_date
-    con.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {q.sql}", params)
+    deduped = "SELECT * FROM checked"
     if check_duplicates:
         key = ", ".join(f'"{k}"' for k in entity.key)
         key_given = " AND ".join(f'"{k}" IS NOT NULL' for k in entity.key)
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE checked AS
+        deduped = f"""
             SELECT * REPLACE (
                 CASE WHEN {key_given} AND row_number() OVER (
                         PARTITION BY {key} ORDER BY _row_number) > 1
@@ -273,12 +274,12 @@ def _judge(
                         'detail': 'key already given earlier in this file'}})
                     ELSE problems END AS problems)
             FROM checked
-            """
-        )
+        """
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE judged AS {reference_check_query(entity, 'checked')}"
+        f"CREATE OR REPLACE TEMP TABLE judged AS WITH checked AS ({q.sql}), "
+        f"deduped AS ({deduped}) {reference_check_query(entity, 'deduped')}",
+        params,
     )
-    con.execute("DROP TABLE temp.checked")
 
 
 def _insert_clean_rows(con: duckdb.DuckDBPyConnection, entity: Entity, loaded_in: str) -> None:

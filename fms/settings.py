@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,8 +40,9 @@ def schedule_timezone() -> str:
 
 
 def today() -> date:
-    """Today's date, resolved at call time (UTC unless FMS_TODAY pins it for a replay)."""
+    """Today's date where the FMS calendar runs (the schedule timezone), resolved at call time;
+    FMS_TODAY=YYYY-MM-DD pins it for a replay."""
     pinned = os.environ.get("FMS_TODAY")
     if pinned:
         return date.fromisoformat(pinned)
-    return datetime.now(UTC).date()
+    return datetime.now(ZoneInfo(schedule_timezone())).date()

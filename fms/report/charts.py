@@ -1,0 +1,435 @@
+"""The run report's charts: matplotlib figures rendered to PNG and embedded as data URIs, so the
+page needs no network, no CDN and no Prefect to be read.
+
+Charts are pictures: matplotlib turns the Decimal bar lengths into its own floats to draw them.
+Every figure a person reads as a number (tables, bar labels, alt text) is printed from the
+Decimal itself by fms.report.formatting.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from fms.report.formatting import count, dollars, share, short_dollars
+
+DPI = 144
+# Inches, chosen so that 9-point text shows at about 12 px on the page: a full-width chart
+# is shown about 1,070 px wide, a half-width one (two side by side) about 520 px.
+WIDTH = 11.0
+HALF_WIDTH = 5.4
+NAVY = "#1d3557"
+BLUE = "#457b9d"
+TEAL = "#2a9d8f"
+AMBER = "#e9a23b"
+RED = "#c0392b"
+PALE = "#cfdbe6"
+INK = "#243447"
+MUTED = "#6b7785"
+GRID = "#e3e8ee"
+MAX_BARS = 12  # purchasers per chart; the tables list every one
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: `key` names it on the page (data-chart attribute), `alt` describes it."""
+
+    key: str
+    title: str
+    alt: str
+    png: bytes
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+def money_scale(values: Iterable[Decimal]) -> tuple[Decimal, str]:
+    """The unit an axis of these amounts reads best in: (divisor, axis label)."""
+    top = max((abs(v) for v in values if v is not None), default=Decimal(0))
+    for unit, label in (
+        (Decimal("1e9"), "US$ billions"),
+        (Decimal("1e6"), "US$ millions"),
+        (Decimal("1e3"), "US$ thousands"),
+    ):
+        if top >= unit:
+            return unit, label
+    return Decimal(1), "US$"
+
+
+def _scaled(values: Sequence[Decimal | None], unit: Decimal) -> list[Decimal]:
+    return [(v or Decimal(0)) / unit for v in values]
+
+
+def _axis_number(value, _position) -> str:
+    # A tick position (matplotlib's float) in the axis unit: display only, never money maths.
+    return f"{value:,g}"
+
+
+def _style(ax) -> None:
+    ax.set_facecolor("white")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color("#b8c2cc")
+    ax.tick_params(colors=INK, labelsize=9, length=0)
+    ax.set_axisbelow(True)
+
+
+def _figure(height: float, width: float = WIDTH) -> tuple[Figure, object]:
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    ax = fig.subplots()
+    _style(ax)
+    return fig, ax
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    # No metadata: the same figures give the same bytes (and no software URL in the page).
+    fig.savefig(buffer, format="png", facecolor="white", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _legend(ax, columns: int) -> None:
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0, 1.01),
+        ncols=columns,
+        frameon=False,
+        fontsize=9,
+        handlelength=1.2,
+        borderaxespad=0,
+    )
+
+
+def _purchaser_label(row: dict) -> str:
+    name = row.get("purchaser_name") or row["country_code"]
+    name = name if len(name) <= 22 else name[:21] + "…"
+    return f"{row['country_code']}  {name}" if name != row["country_code"] else name
+
+
+def purchaser_totals_chart(purchasers: list[dict]) -> Chart | None:
+    """Case value and collections of the largest purchasers (grouped bars) beside the amount
+    due on their latest statements (its own scale: a quarter's bill is far smaller)."""
+    rows = sorted(purchasers, key=lambda r: r["case_value"], reverse=True)[:MAX_BARS]
+    if not rows:
+        return None
+    rows.reverse()  # largest at the top of a horizontal chart
+    fig = Figure(figsize=(WIDTH, 1.2 + 0.46 * len(rows)), dpi=DPI, layout="constrained")
+    left, right = fig.subplots(1, 2, sharey=True, width_ratios=[1.7, 1])
+    for ax in (left, right):
+        _style(ax)
+    ys = range(len(rows))
+    unit, unit_label = money_scale(r[c] for r in rows for c in ("case_value", "collections"))
+    height = 0.38
+    left.barh(
+        [y + height / 2 for y in ys],
+        _scaled([r["case_value"] for r in rows], unit),
+        height=height,
+        color=NAVY,
+        label="Case value",
+    )
+    left.barh(
+        [y - height / 2 for y in ys],
+        _scaled([r["collections"] for r in rows], unit),
+        height=height,
+        color=TEAL,
+        label="Collections received",
+    )
+    left.set_yticks(list(ys), [_purchaser_label(r) for r in rows])
+    left.xaxis.set_major_formatter(FuncFormatter(_axis_number))
+    left.set_xlabel(unit_label, color=MUTED, fontsize=9)
+    left.grid(axis="x", color=GRID)
+    _legend(left, 2)
+    due_unit, due_label = money_scale(r["amount_due"] for r in rows)
+    bars = right.barh(
+        list(ys),
+        _scaled([r["amount_due"] for r in rows], due_unit),
+        height=0.6,
+        color=AMBER,
+        label="Amount due, latest statement",
+    )
+    right.bar_label(
+        bars,
+        labels=[short_dollars(r["amount_due"]) if r["amount_due"] else "" for r in rows],
+        padding=3,
+        fontsize=8,
+        color=INK,
+    )
+    right.xaxis.set_major_formatter(FuncFormatter(_axis_number))
+    right.set_xlabel(due_label, color=MUTED, fontsize=9)
+    right.margins(x=0.22)
+    right.grid(axis="x", color=GRID)
+    _legend(right, 1)
+    top = rows[-1]
+    alt = (
+        f"Horizontal bar charts of case value and collections received, and of the amount due "
+        f"on the latest statement, for {len(rows)} purchasers; the largest case value is "
+        f"{_purchaser_label(top).strip()} at {dollars(top['case_value'])}."
+    )
+    return Chart("purchaser-totals", "Case value, collections and amount due", alt, _png(fig))
+
+
+def billing_trend_chart(quarters: list[dict]) -> Chart | None:
+    """Amount due billed per quarter ended vs collections received in it, arrearage as a line."""
+    if not quarters:
+        return None
+    billed = any(q["statements"] for q in quarters)
+    labels = [q["quarter"] + ("\n(to date)" if q["to_date"] else "") for q in quarters]
+    amounts = [q["collections"] for q in quarters]
+    if billed:
+        amounts += [q["amount_due"] or Decimal(0) for q in quarters]
+        amounts += [q["arrearage"] or Decimal(0) for q in quarters]
+    unit, unit_label = money_scale(amounts)
+    fig, ax = _figure(3.6)
+    xs = range(len(quarters))
+    width = 0.38 if billed else 0.6
+    if billed:
+        ax.bar(
+            [x - width / 2 for x in xs],
+            _scaled([q["amount_due"] for q in quarters], unit),
+            width=width,
+            color=AMBER,
+            label="Amount due on the quarter's statements",
+        )
+    ax.bar(
+        [x + width / 2 for x in xs] if billed else list(xs),
+        _scaled([q["collections"] for q in quarters], unit),
+        width=width,
+        color=TEAL,
+        label="Collections received in the quarter",
+    )
+    if billed:
+        with_statements = [(x, q) for x, q in zip(xs, quarters, strict=True) if q["statements"]]
+        ax.plot(
+            [x for x, _ in with_statements],
+            _scaled([q["arrearage"] for _, q in with_statements], unit),
+            color=RED,
+            marker="o",
+            linewidth=2,
+            label="Arrearage (unpaid from earlier statements)",
+        )
+    ax.set_xticks(list(xs), labels)
+    ax.yaxis.set_major_formatter(FuncFormatter(_axis_number))
+    ax.set_ylabel(unit_label, color=MUTED, fontsize=9)
+    ax.grid(axis="y", color=GRID)
+    handles, names = ax.get_legend_handles_labels()
+    order = sorted(range(len(names)), key=lambda k: names[k].startswith("Arrearage"))
+    ax.legend(
+        [handles[k] for k in order],
+        [names[k] for k in order],
+        loc="lower left",
+        bbox_to_anchor=(0, 1.01),
+        ncols=3,
+        frameon=False,
+        fontsize=9,
+        handlelength=1.2,
+        borderaxespad=0,
+    )
+    first, last = quarters[0]["quarter"], quarters[-1]["quarter"]
+    if billed:
+        latest = [q for q in quarters if q["statements"]][-1]
+        alt = (
+            f"Bar chart by quarter, {first} to {last}: amount due billed on each quarter's "
+            f"statements, collections received and arrearage; the latest statements "
+            f"({latest['quarter']}) bill {dollars(latest['amount_due'])}."
+        )
+    else:
+        received = sum((q["collections"] for q in quarters), Decimal(0))
+        alt = (
+            f"Bar chart of collections received by quarter, {first} to {last} (no billing "
+            f"statements published): {dollars(received)} in all."
+        )
+    return Chart("billing-trend", "Billing trend by quarter", alt, _png(fig))
+
+
+def delivery_progress_chart(delivery: list[dict]) -> Chart | None:
+    """Delivered and undelivered value of each purchaser's open cases (stacked bars)."""
+    rows = delivery[:MAX_BARS]  # most undelivered value first (the table's order)
+    if not rows:
+        return None
+    rows = list(reversed(rows))
+    unit, unit_label = money_scale(r["delivered_value"] + r["undelivered_value"] for r in rows)
+    fig, ax = _figure(1.2 + 0.42 * len(rows))
+    ys = range(len(rows))
+    delivered = _scaled([r["delivered_value"] for r in rows], unit)
+    undelivered = _scaled([r["undelivered_value"] for r in rows], unit)
+    ax.barh(ys, delivered, height=0.62, color=TEAL, label="Delivered")
+    bars = ax.barh(ys, undelivered, left=delivered, height=0.62, color=PALE, label="Undelivered")
+    ax.bar_label(
+        bars,
+        labels=[
+            share(r["delivered_value"], r["delivered_value"] + r["undelivered_value"])
+            + " delivered"
+            for r in rows
+        ],
+        padding=4,
+        fontsize=8,
+        color=MUTED,
+    )
+    ax.set_yticks(list(ys), [_purchaser_label(r) for r in rows])
+    ax.xaxis.set_major_formatter(FuncFormatter(_axis_number))
+    ax.set_xlabel(unit_label, color=MUTED, fontsize=9)
+    ax.margins(x=0.16)
+    ax.grid(axis="x", color=GRID)
+    _legend(ax, 2)
+    delivered_total = sum((r["delivered_value"] for r in rows), Decimal(0))
+    undelivered_total = sum((r["undelivered_value"] for r in rows), Decimal(0))
+    alt = (
+        f"Stacked bar chart of delivered and undelivered value for {len(rows)} purchasers: "
+        f"{dollars(delivered_total)} delivered, {dollars(undelivered_total)} still to deliver."
+    )
+    return Chart("delivery-progress", "Delivery progress by purchaser", alt, _png(fig))
+
+
+FUNNEL_STAGES = (
+    ("in_scope", "Implemented or SSC\n(in closure scope)", NAVY),
+    ("ssc", "Supply/services\ncomplete", BLUE),
+    ("ready", "Ready to close\n(no blockers)", AMBER),
+    ("overdue_ready", "Ready and overdue\n(SSC > 12 months)", RED),
+)
+
+
+def closure_funnel_chart(funnel: dict | None) -> Chart | None:
+    """Cases in scope -> SSC -> ready -> ready and overdue, as a centred funnel."""
+    if not funnel or not funnel["in_scope"]:
+        return None
+    widest = funnel["in_scope"]
+    fig, ax = _figure(2.6, HALF_WIDTH)
+    stages = list(reversed(FUNNEL_STAGES))
+    for y, (column, _label, color) in enumerate(stages):
+        n = funnel[column]
+        # Counts of cases, centred on the widest stage (a drawing offset, not money).
+        ax.barh(y, max(n, widest * 0.004), left=(widest - n) / 2, height=0.72, color=color)
+        inside = n >= widest * 0.25  # room for the label inside the bar
+        ax.text(
+            widest / 2 if inside else (widest + n) / 2 + widest * 0.02,
+            y,
+            f"{count(n)} case{'s' if n != 1 else ''}",
+            ha="center" if inside else "left",
+            va="center",
+            fontsize=10,
+            color="white" if inside else INK,
+            fontweight="bold",
+        )
+    ax.set_yticks(range(len(stages)), [label for _, label, _ in stages])
+    ax.set_xticks([])
+    ax.spines["bottom"].set_visible(False)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlim(0, widest)
+    alt = (
+        f"Closure funnel: {count(funnel['in_scope'])} cases in closure scope, "
+        f"{count(funnel['ssc'])} supply/services complete, {count(funnel['ready'])} ready to "
+        f"close, {count(funnel['overdue_ready'])} of them overdue (SSC more than 12 months ago)."
+    )
+    return Chart("closure-funnel", "Closure funnel", alt, _png(fig))
+
+
+def funds_locked_chart(closure_by_purchaser: list[dict]) -> Chart | None:
+    """Funds locked in ready cases per purchaser, overdue cases' share in red, exact labels."""
+    rows = [r for r in closure_by_purchaser if r["funds_locked_in_ready_cases"] > 0][:MAX_BARS]
+    if not rows:
+        return None
+    rows.reverse()
+    unit, unit_label = money_scale(r["funds_locked_in_ready_cases"] for r in rows)
+    fig, ax = _figure(1.2 + 0.42 * len(rows))
+    ys = range(len(rows))
+    overdue = [r["funds_locked_in_overdue_ready_cases"] for r in rows]
+    recent = [r["funds_locked_in_ready_cases"] - o for r, o in zip(rows, overdue, strict=True)]
+    ax.barh(
+        ys,
+        _scaled(overdue, unit),
+        height=0.62,
+        color=RED,
+        label="In cases overdue for closure (SSC > 12 months)",
+    )
+    bars = ax.barh(
+        ys,
+        _scaled(recent, unit),
+        left=_scaled(overdue, unit),
+        height=0.62,
+        color=AMBER,
+        label="In other ready cases",
+    )
+    ax.bar_label(
+        bars,
+        labels=[dollars(r["funds_locked_in_ready_cases"]) for r in rows],
+        padding=4,
+        fontsize=8,
+        color=INK,
+    )
+    ax.set_yticks(list(ys), [_purchaser_label(r) for r in rows])
+    ax.xaxis.set_major_formatter(FuncFormatter(_axis_number))
+    ax.set_xlabel(unit_label, color=MUTED, fontsize=9)
+    ax.margins(x=0.3)
+    ax.grid(axis="x", color=GRID)
+    _legend(ax, 2)
+    total = sum((r["funds_locked_in_ready_cases"] for r in rows), Decimal(0))
+    top = rows[-1]
+    alt = (
+        f"Bar chart of funds locked in cases ready to close, {len(rows)} purchasers, "
+        f"{dollars(total)} in all; the most is {_purchaser_label(top).strip()} at "
+        f"{dollars(top['funds_locked_in_ready_cases'])}."
+    )
+    return Chart("funds-locked", "Funds locked in closable cases", alt, _png(fig))
+
+
+def blockers_chart(blockers: list[dict]) -> Chart | None:
+    """Cases held open by each blocker code (a case may have several)."""
+    if not blockers:
+        return None
+    rows = list(reversed(blockers))
+    fig, ax = _figure(0.9 + 0.3 * len(rows), HALF_WIDTH)
+    ys = range(len(rows))
+    bars = ax.barh(ys, [r["cases"] for r in rows], height=0.6, color=BLUE)
+    ax.bar_label(bars, labels=[count(r["cases"]) for r in rows], padding=4, fontsize=8, color=INK)
+    ax.set_yticks(list(ys), [r["code"] for r in rows])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("cases blocked", color=MUTED, fontsize=9)
+    ax.margins(x=0.1)
+    ax.grid(axis="x", color=GRID)
+    alt = (
+        "Bar chart of cases blocked per blocker code: "
+        + ", ".join(f"{r['code']} {count(r['cases'])}" for r in blockers)
+        + "."
+    )
+    return Chart("closure-blockers", "What keeps cases open", alt, _png(fig))
+
+
+def data_quality_chart(stages: list[dict]) -> Chart | None:
+    """Expectations passed, warned and failed at each gate stage (stacked bars)."""
+    if not stages:
+        return None
+    rows = list(reversed(stages))
+    fig, ax = _figure(0.9 + 0.45 * len(rows), HALF_WIDTH)
+    ys = range(len(rows))
+    left = [0] * len(rows)
+    for column, label, color in (
+        ("passed", "Passed", TEAL),
+        ("warnings", "Warnings", AMBER),
+        ("critical_failures", "Critical failures", RED),
+    ):
+        values = [r[column] for r in rows]
+        ax.barh(ys, values, left=left, height=0.55, color=color, label=label)
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    ax.set_yticks(list(ys), [f"{r['stage']} gate" for r in rows])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("expectations", color=MUTED, fontsize=9)
+    ax.grid(axis="x", color=GRID)
+    _legend(ax, 3)
+    alt = (
+        "Stacked bar chart of expectations per gate stage: "
+        + "; ".join(
+            f"{r['stage']}: {count(r['passed'])} passed, {count(r['warnings'])} warnings, "
+            f"{count(r['critical_failures'])} critical failures"
+            for r in stages
+        )
+        + "."
+    )
+    return Chart("data-quality", "Data-quality gates", alt, _png(fig))

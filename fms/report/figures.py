@@ -1,0 +1,365 @@
+"""The figures of a run report, read from the warehouse with the set-based `report_*.sql` files.
+
+Each section reads one mart through a table name the caller chooses (`ReportTables`): the
+nightly refresh reports the tables it just published in `main`; a job that validates marts in
+`staging` without publishing them (the closure and delivery-report jobs, ad-hoc runs) reports
+its staged tables. A section whose table does not exist yet says so instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+
+from fms import settings
+from fms.closure import BLOCKER_CODES
+from fms.report.formatting import count, dollars
+from fms.sqlfiles import read_sql
+
+TOP_CASES = 10  # closable cases listed (report table and Prefect table artifact)
+TREND_QUARTERS = 8  # quarters in the billing trend, ending with the one holding the as-of date
+ZERO = Decimal("0.00")
+
+JOB_TITLES = {
+    "nightly": "Nightly refresh",
+    "quarterly-billing": "Quarterly billing",
+    "delivery-report": "Monthly delivery report",
+    "closure": "Closure readiness",
+}
+
+
+@dataclass(frozen=True)
+class ReportTables:
+    """The tables the report reads (`schema.name`), bound as parameters, never formatted in."""
+
+    delivery_status: str = "main.delivery_status"
+    closure_readiness: str = "main.closure_readiness"
+    purchaser_statements: str = "main.purchaser_statements"
+    billing_statements: str = "main.billing_statements"
+
+
+@dataclass
+class StageQuality:
+    """What a gate run measured that dq_results does not keep (from QualityReport objects)."""
+
+    rows_validated: int
+    seconds: float  # gate time, not money
+
+
+@dataclass
+class RunFigures:
+    """Everything the HTML report and the Prefect artifacts show. Money is Decimal throughout;
+    a list of dicts per section holds the rows of its SQL file (column name -> value).
+    A section's value is None when its table does not exist in the warehouse."""
+
+    job: str
+    run_id: str
+    as_of: date
+    period: str
+    warehouse: str
+    purchaser: str | None
+    case_id: str | None
+    tables: ReportTables
+    details: list[tuple[str, str]]
+    purchasers: list[dict]
+    quarters: list[dict]
+    billing_available: bool
+    delivery: list[dict] | None
+    funnel: dict | None
+    blockers: list[dict]
+    closure_by_purchaser: list[dict]
+    closable_cases: list[dict]
+    dq_stages: list[dict]
+    dq_failures: list[dict]
+    quarantine: list[dict]
+    stage_quality: dict[str, StageQuality] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return JOB_TITLES.get(self.job, self.job.replace("-", " ").capitalize())
+
+    @property
+    def selection(self) -> str | None:
+        """The ad-hoc selection this run was limited to, for people."""
+        if self.case_id:
+            return f"case {self.case_id}"
+        if self.purchaser:
+            return f"purchaser {self.purchaser}"
+        return None
+
+    @property
+    def billing_published(self) -> bool:
+        return any(q["statements"] for q in self.quarters)
+
+    def total(self, section: str, column: str) -> Decimal:
+        """Exact sum of a money column over a section's rows."""
+        return sum((r[column] or ZERO for r in getattr(self, section) or []), ZERO)
+
+    @property
+    def latest_statement_period(self) -> date | None:
+        ends = [p["statement_period_end"] for p in self.purchasers if p["statement_period_end"]]
+        return max(ends, default=None)
+
+    @property
+    def dq_warnings(self) -> int:
+        return sum(s["warnings"] for s in self.dq_stages)
+
+    @property
+    def dq_critical(self) -> int:
+        return sum(s["critical_failures"] for s in self.dq_stages)
+
+
+def records(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]:
+    """The rows of `fms/sql/<name>.sql` as dicts (values as DuckDB returns them: Decimal money)."""
+    result = con.execute(read_sql(name), params)
+    columns = [d[0] for d in result.description]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+
+def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r["qualified_name"] for r in records(con, "report_existing_tables", {})}
+
+
+def _qualified(table: str) -> str:
+    return table if "." in table else f"main.{table}"
+
+
+def _as_date(value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def run_as_of(run_summary: dict) -> date:
+    """The date a run's figures are as of: its as-of date, or the quarter end it billed.
+
+    A summary naming neither (a report written outside a job) reports as of today, resolved
+    now."""
+    return (
+        _as_date(run_summary.get("as_of"))
+        or _as_date(run_summary.get("period_end"))
+        or settings.today()
+    )
+
+
+# Summary entries shown elsewhere in the report (header, files) rather than in "Run details".
+_SHOWN_ELSEWHERE = {
+    "run_id",
+    "as_of",
+    "period_end",
+    "quarter",
+    "warehouse",
+    "out_dir",
+    "files",
+    "data_docs",
+    "run_reports",
+    "purchaser",
+    "case_id",
+}
+
+
+def _detail_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return count(value)
+    if isinstance(value, Decimal):
+        return dollars(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_detail_value(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(_detail_value(v) for v in value) or "none"
+    return str(value)
+
+
+def run_details(run_summary: dict) -> list[tuple[str, str]]:
+    """The run summary's own entries (batches loaded, rows quarantined, marts built, ...)."""
+    return [
+        (key.replace("_", " ").capitalize(), _detail_value(value))
+        for key, value in run_summary.items()
+        if key not in _SHOWN_ELSEWHERE
+    ]
+
+
+def _stage_quality(quality: list | None) -> dict[str, StageQuality]:
+    stages: dict[str, StageQuality] = {}
+    for report in quality or []:
+        seen = stages.get(report.stage, StageQuality(0, 0.0))
+        stages[report.stage] = StageQuality(
+            seen.rows_validated + sum(report.rows_validated.values()),
+            seen.seconds + report.seconds,
+        )
+    return stages
+
+
+def _examples(text: str | None, column: str | None) -> str:
+    """The keys of a few failing rows, for people: "case_id=JA-D-MMY, line_number=8; ..."."""
+    if not text:
+        return ""
+    try:
+        examples = json.loads(text)
+    except ValueError:
+        return text
+    shown = []
+    for example in examples:
+        # The checked column's own value (delivered_within_ordered=False) says nothing new.
+        keys = {k: v for k, v in example.items() if k != column} or example
+        shown.append(", ".join(f"{k}={_example_value(v)}" for k, v in keys.items()))
+    return "; ".join(shown)
+
+
+def _example_value(value: object) -> str:
+    # GX hands dates back as midnight timestamps: a date reads better.
+    text = str(value)
+    return text.removesuffix("T00:00:00")
+
+
+def _purchaser_totals(
+    con: duckdb.DuckDBPyConnection,
+    filters: dict,
+    tables: ReportTables,
+    have: set[str],
+) -> list[dict]:
+    """Totals by purchaser: portfolio, latest amount due, funds locked, merged by country."""
+    rows = {r["country_code"]: r for r in records(con, "report_purchaser_portfolio", filters)}
+    for r in rows.values():
+        r |= {
+            "amount_due": None,
+            "statement_period_end": None,
+            "funds_locked_in_ready_cases": None,
+            "ready_cases": None,
+        }
+    statement_tables = {
+        "purchaser_statements_table": tables.purchaser_statements,
+        "case_statements_table": tables.billing_statements,
+    }
+    if {_qualified(t) for t in statement_tables.values()} <= have:
+        for bill in records(con, "report_amount_due_by_purchaser", filters | statement_tables):
+            row = rows.get(bill["country_code"])
+            if row is not None:
+                row["amount_due"] = bill["amount_due"]
+                row["statement_period_end"] = bill["period_end"]
+    if _qualified(tables.closure_readiness) in have:
+        closure = records(
+            con,
+            "report_closure_by_purchaser",
+            _without_as_of(filters) | {"readiness_table": tables.closure_readiness},
+        )
+        for c in closure:
+            row = rows.get(c["country_code"])
+            if row is not None:
+                row["funds_locked_in_ready_cases"] = c["funds_locked_in_ready_cases"]
+                row["ready_cases"] = c["ready_cases"]
+    return list(rows.values())
+
+
+def _without_as_of(filters: dict) -> dict:
+    return {k: v for k, v in filters.items() if k != "as_of"}
+
+
+def _quarters(
+    con: duckdb.DuckDBPyConnection, filters: dict, tables: ReportTables, have: set[str]
+) -> tuple[list[dict], bool]:
+    """Collections per quarter of the window, with what the statements of that quarter billed."""
+    quarters = records(con, "report_collections_by_quarter", filters | {"quarters": TREND_QUARTERS})
+    for q in quarters:
+        q |= {"statements": 0, "amount_due": None, "arrearage": None, "interest": None}
+    statement_tables = {
+        "purchaser_statements_table": tables.purchaser_statements,
+        "case_statements_table": tables.billing_statements,
+    }
+    available = {_qualified(t) for t in statement_tables.values()} <= have
+    if available:
+        by_end = {q["quarter_end"]: q for q in quarters}
+        for billed in records(con, "report_billing_by_quarter", filters | statement_tables):
+            q = by_end.get(billed["period_end"])
+            if q is not None:
+                q.update(
+                    {k: billed[k] for k in ("statements", "amount_due", "arrearage", "interest")}
+                )
+    return quarters, available
+
+
+def read_run_figures(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    job: str,
+    run_summary: dict,
+    quality: list | None = None,
+    tables: ReportTables | None = None,
+    purchaser: str | None = None,
+    case_id: str | None = None,
+) -> RunFigures:
+    """Read every section of the run report.
+
+    Args:
+        con: the warehouse (read-only is enough).
+        job: the job name (nightly, quarterly-billing, delivery-report, closure).
+        run_summary: what the flow returns (run_id, as_of or period_end, warehouse, files,
+            counts...); its as_of (or period_end) dates the figures.
+        quality: the run's fms.quality.gate.QualityReport objects, for rows validated per stage.
+        tables: the marts to read (default: the published ones in main).
+        purchaser, case_id: an ad-hoc run's selection (default: the summary's, if any).
+    """
+    tables = tables or ReportTables()
+    as_of = run_as_of(run_summary)
+    purchaser = purchaser or run_summary.get("purchaser")
+    case_id = case_id or run_summary.get("case_id")
+    run_id = str(run_summary.get("run_id", ""))
+    filters = {"as_of": as_of, "purchaser": purchaser, "case_id": case_id}
+    selection = _without_as_of(filters)
+    have = existing_tables(con)
+
+    quarters, billing_available = _quarters(con, filters, tables, have)
+    delivery = None
+    if _qualified(tables.delivery_status) in have:
+        delivery = records(
+            con,
+            "report_delivery_progress",
+            selection | {"delivery_status_table": tables.delivery_status},
+        )
+    funnel, blockers, closure_by_purchaser, closable = None, [], [], []
+    if _qualified(tables.closure_readiness) in have:
+        on_readiness = selection | {"readiness_table": tables.closure_readiness}
+        funnel = records(con, "report_closure_funnel", on_readiness)[0]
+        blockers = records(
+            con, "report_closure_blockers", on_readiness | {"blocker_codes": list(BLOCKER_CODES)}
+        )
+        closure_by_purchaser = records(con, "report_closure_by_purchaser", on_readiness)
+        closable = records(con, "report_closable_cases", on_readiness | {"limit": TOP_CASES})
+
+    dq_failures = records(con, "report_data_quality_failures", {"run_id": run_id})
+    for f in dq_failures:
+        f["examples"] = _examples(f["examples"], f["column"])
+    batches = [str(b) for b in run_summary.get("batches_loaded") or []]
+    quarantine = (
+        records(con, "report_quarantine_by_reason", {"batches": batches}) if batches else []
+    )
+    period = str(run_summary.get("quarter") or as_of.isoformat())
+    return RunFigures(
+        job=job,
+        run_id=run_id,
+        as_of=as_of,
+        period=period,
+        warehouse=str(run_summary.get("warehouse", "")),
+        purchaser=purchaser,
+        case_id=case_id,
+        tables=tables,
+        details=run_details(run_summary),
+        purchasers=_purchaser_totals(con, filters, tables, have),
+        quarters=quarters,
+        billing_available=billing_available,
+        delivery=delivery,
+        funnel=funnel,
+        blockers=blockers,
+        closure_by_purchaser=closure_by_purchaser,
+        closable_cases=closable,
+        dq_stages=records(con, "report_data_quality_by_stage", {"run_id": run_id}),
+        dq_failures=dq_failures,
+        quarantine=quarantine,
+        stage_quality=_stage_quality(quality),
+    )

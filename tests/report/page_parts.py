@@ -1,0 +1,70 @@
+"""Read a rendered report back: its tables' cells and every tag's attributes (stdlib parser)."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+# The charts a report with every section filled draws (data-chart keys).
+CHARTS = {
+    "purchaser-totals",
+    "billing-trend",
+    "delivery-progress",
+    "closure-funnel",
+    "closure-blockers",
+    "funds-locked",
+    "data-quality",
+}
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.tables: dict[str, list[list[str]]] = {}
+        self._table: str | None = None
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self.styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {k: v or "" for k, v in attrs}
+        self.tags.append((tag, attributes))
+        if tag == "table" and "id" in attributes:
+            self._table = attributes["id"]
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        elif tag == "style":
+            self._in_style = True
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self._table:
+            self.tables[self._table].append(self._row)
+            self._row = None
+        elif tag == "table":
+            self._table = None
+        elif tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._in_style:
+            self.styles.append(data)
+
+
+def parse(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+def rows(html: str, table_id: str) -> list[list[str]]:
+    """The rows of the table with this id (header row first, footer row last)."""
+    return parse(html).tables[table_id]

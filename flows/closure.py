@@ -8,11 +8,15 @@ from pathlib import Path
 from prefect import flow
 
 from flows.jobs import current_run_id, gated_run, job_folder
+from flows.parameters import CaseId, PurchaserCode
 from fms import settings
+from fms.locking import warehouse_lock
 from fms.publication import CLOSURE_MARTS
+from fms.report import ReportTables
 from tasks.marts import build_marts
 from tasks.publish import write_closure_files
 from tasks.quality import audit_staged_marts
+from tasks.report import write_run_report
 
 
 @flow(name="weekly-closure-readiness", log_prints=True)
@@ -20,8 +24,8 @@ def closure_readiness(
     as_of: date | None = None,
     warehouse: Path | None = None,
     out: Path | None = None,
-    purchaser: str | None = None,
-    case_id: str | None = None,
+    purchaser: PurchaserCode | None = None,
+    case_id: CaseId | None = None,
 ) -> dict:
     """The closure worklist as of a date (C9.4.7.5, C9.11.5, E-Change 773).
 
@@ -39,10 +43,29 @@ def closure_readiness(
     as_of = as_of or settings.today()
     run_id = current_run_id()
     final = job_folder(out, "closure", as_of.isoformat(), purchaser, case_id)
-    with gated_run(final, run_id) as run:
+    with (
+        warehouse_lock(warehouse, run_id, "weekly-closure-readiness"),
+        gated_run(final, run_id) as run,
+    ):
         counts = build_marts(warehouse, as_of, CLOSURE_MARTS, purchaser, case_id)
-        run.gate(audit_staged_marts(warehouse, run_id, run.docs_dir, list(CLOSURE_MARTS)))
+        run.gate(
+            audit_staged_marts(
+                warehouse, run_id, run.docs_dir, list(CLOSURE_MARTS), as_of, purchaser, case_id
+            )
+        )
         files = write_closure_files(warehouse, run.work, as_of)
+        write_run_report(
+            "closure",
+            warehouse,
+            {"as_of": as_of.isoformat(), "marts": counts, "files": files},
+            run.work,
+            run_id,
+            final,
+            run.reports,
+            tables=ReportTables(closure_readiness="staging.closure_readiness"),
+            purchaser=purchaser,
+            case_id=case_id,
+        )
     return {
         "run_id": run_id,
         "as_of": as_of.isoformat(),

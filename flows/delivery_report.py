@@ -8,12 +8,16 @@ from pathlib import Path
 from prefect import flow
 
 from flows.jobs import current_run_id, gated_run, job_folder
+from flows.parameters import CaseId, PurchaserCode
 from fms import settings
 from fms.delivery import default_delivery_report_as_of
+from fms.locking import warehouse_lock
 from fms.publication import DELIVERY_REPORT_MARTS
+from fms.report import ReportTables
 from tasks.marts import build_marts
 from tasks.publish import write_delivery_files
 from tasks.quality import audit_staged_marts
+from tasks.report import write_run_report
 
 
 @flow(name="monthly-delivery-report", log_prints=True)
@@ -21,8 +25,8 @@ def delivery_report(
     as_of: date | None = None,
     warehouse: Path | None = None,
     out: Path | None = None,
-    purchaser: str | None = None,
-    case_id: str | None = None,
+    purchaser: PurchaserCode | None = None,
+    case_id: CaseId | None = None,
 ) -> dict:
     """Delivery reporting as of a date (SAMM C9.13, Tables C9.T17/T18, C9.15.2.3.1).
 
@@ -42,10 +46,35 @@ def delivery_report(
     as_of = as_of or default_delivery_report_as_of(settings.today())
     run_id = current_run_id()
     final = job_folder(out, "delivery-report", as_of.isoformat(), purchaser, case_id)
-    with gated_run(final, run_id) as run:
+    with (
+        warehouse_lock(warehouse, run_id, "monthly-delivery-report"),
+        gated_run(final, run_id) as run,
+    ):
         counts = build_marts(warehouse, as_of, DELIVERY_REPORT_MARTS, purchaser, case_id)
-        run.gate(audit_staged_marts(warehouse, run_id, run.docs_dir, list(DELIVERY_REPORT_MARTS)))
+        run.gate(
+            audit_staged_marts(
+                warehouse,
+                run_id,
+                run.docs_dir,
+                list(DELIVERY_REPORT_MARTS),
+                as_of,
+                purchaser,
+                case_id,
+            )
+        )
         files = write_delivery_files(warehouse, run.work, as_of)
+        write_run_report(
+            "delivery-report",
+            warehouse,
+            {"as_of": as_of.isoformat(), "marts": counts, "files": files},
+            run.work,
+            run_id,
+            final,
+            run.reports,
+            tables=ReportTables(delivery_status="staging.delivery_status"),
+            purchaser=purchaser,
+            case_id=case_id,
+        )
     return {
         "run_id": run_id,
         "as_of": as_of.isoformat(),

@@ -15,6 +15,7 @@ from prefect.runtime import flow_run
 from fms import settings
 from fms.outputs import RunFolder
 from fms.quality.gate import QualityReport, release_validator
+from tasks.failures import describe_failure
 from tasks.quality import raise_if_critical, report_data_quality
 
 _SAFE = re.compile(r"[^A-Za-z0-9-]")
@@ -68,11 +69,15 @@ def gated_run(final: Path, run_id: str) -> Iterator[GatedRun]:
         yield run
         report_data_quality(run.reports, run.folder.work, run.folder.final)
         run.published = run.folder.publish()
-    except BaseException:
+    except BaseException as exc:
         if run.reports:
             report_data_quality(run.reports, run.folder.work, run.folder.failed)
         kept = run.folder.fail()
-        get_run_logger().error("run failed: nothing was published; its reports are in %s", kept)
+        get_run_logger().error(
+            "run failed: %s. Nothing was published; its reports are in %s",
+            describe_failure(exc),
+            kept,
+        )
         raise
     finally:
         release_validator(run_id)

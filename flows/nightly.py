@@ -10,7 +10,9 @@ from prefect import flow, get_run_logger
 
 from flows.jobs import current_run_id, gated_run
 from fms import settings
+from fms.locking import warehouse_lock
 from fms.publication import NIGHTLY_MARTS
+from fms.report import REPORT_NAME
 from tasks.ingest import find_new_batches, load_one_batch
 from tasks.marts import build_marts, publication_state, publish_marts
 from tasks.publish import publish_quarantine_worklist, write_closure_files, write_delivery_files
@@ -18,6 +20,7 @@ from tasks.quality import (
     audit_new_inputs,
     audit_staged_marts,
 )
+from tasks.report import write_run_report
 
 
 @flow(name="nightly-refresh", log_prints=True)
@@ -43,17 +46,24 @@ def nightly_refresh(
     as_of = as_of or today
     run_id = current_run_id()
     final = Path(out or settings.default_out()) / "nightly" / as_of.isoformat()
-    with gated_run(final, run_id) as run:
+    with warehouse_lock(warehouse, run_id, "nightly-refresh"), gated_run(final, run_id) as run:
         new_batches = find_new_batches(warehouse, landing)
         loaded = [load_one_batch(warehouse, landing, name, today) for name in new_batches]
         since_seq, through_seq = publication_state(warehouse)
         run.gate(audit_new_inputs(warehouse, since_seq, run_id, run.docs_dir))
         staged = build_marts(warehouse, as_of, NIGHTLY_MARTS)
-        run.gate(audit_staged_marts(warehouse, run_id, run.docs_dir, list(staged)))
+        run.gate(audit_staged_marts(warehouse, run_id, run.docs_dir, list(staged), as_of))
         files = write_delivery_files(warehouse, run.work, as_of)
         files += write_closure_files(warehouse, run.work, as_of)
         publish_marts(warehouse, NIGHTLY_MARTS, run_id, "nightly", as_of, through_seq, run.work)
         files += publish_quarantine_worklist(warehouse, run.work)
+        summary = {
+            "as_of": as_of.isoformat(),
+            "batches_loaded": [b["batch"] for b in loaded],
+            "marts": staged,
+            "files": files,
+        }
+        write_run_report("nightly", warehouse, summary, run.work, run_id, final, run.reports)
     published = run.published
 
     summary = {
@@ -69,6 +79,7 @@ def nightly_refresh(
         "data_quality_warnings": sum(len(r.warnings) for r in run.reports),
         "data_docs": str(published / "data_docs" / "index.html"),
         "files": [str(published / Path(f).name) for f in files],
+        "run_report": str(published / REPORT_NAME),
     }
     get_run_logger().info(
         "nightly refresh as of %s: %d batch(es) loaded, %d rows loaded, %d quarantined; "

@@ -8,10 +8,14 @@ from pathlib import Path
 from prefect import flow
 
 from flows.jobs import current_run_id, gated_run, job_folder
+from flows.parameters import CaseId, PurchaserCode
 from fms import settings
 from fms.billing import billing_timeline, last_quarter_end_before
+from fms.locking import warehouse_lock
+from fms.report import ReportTables
 from tasks.billing import build_statements, publish_quarter, write_adhoc
 from tasks.quality import audit_staged_marts
+from tasks.report import write_run_report
 
 BILLING_MARTS = ["billing_statements", "purchaser_statements"]
 
@@ -21,8 +25,8 @@ def quarterly_billing(
     period_end: date | None = None,
     warehouse: Path | None = None,
     out: Path | None = None,
-    purchaser: str | None = None,
-    case_id: str | None = None,
+    purchaser: PurchaserCode | None = None,
+    case_id: CaseId | None = None,
 ) -> dict:
     """Bill every purchaser for the quarter ended `period_end` (SAMM C9.10, Table C9.T16).
 
@@ -47,13 +51,38 @@ def quarterly_billing(
     statements_dir = job_folder(out, "quarterly-billing", quarter, purchaser, case_id)
     run_id = current_run_id()
     reports = Path(out or settings.default_out()) / "quarterly-billing" / "runs"
-    with gated_run(reports / f"{quarter}-{run_id[:8]}", run_id) as run:
+    with (
+        warehouse_lock(warehouse, run_id, "quarterly-billing"),
+        gated_run(reports / f"{quarter}-{run_id[:8]}", run_id) as run,
+    ):
         counts = build_statements(warehouse, period_end, purchaser, case_id)
-        run.gate(audit_staged_marts(warehouse, run_id, run.docs_dir, BILLING_MARTS))
+        run.gate(
+            audit_staged_marts(
+                warehouse, run_id, run.docs_dir, BILLING_MARTS, period_end, purchaser, case_id
+            )
+        )
         if adhoc:
             result = {"files": write_adhoc(warehouse, period_end, statements_dir)}
         else:
             result = publish_quarter(warehouse, period_end, statements_dir)
+        write_run_report(
+            "quarterly-billing",
+            warehouse,
+            {"period_end": period_end.isoformat(), "statements": counts, **result},
+            run.work,
+            run_id,
+            run.folder.final,
+            run.reports,
+            # a full run reads the records it just published; an ad-hoc run its candidates
+            tables=ReportTables(
+                billing_statements="staging.billing_statements",
+                purchaser_statements="staging.purchaser_statements",
+            )
+            if adhoc
+            else None,
+            purchaser=purchaser,
+            case_id=case_id,
+        )
     return {
         "run_id": run_id,
         "period_end": period_end.isoformat(),

@@ -14,9 +14,10 @@ from fms.billing import (
     write_adhoc_statements,
 )
 from fms.warehouse import connect, refresh_rules
+from tasks.failures import RETRY_TRANSIENT
 
 
-@task(name="build candidate statements")
+@task(name="build candidate statements", **RETRY_TRANSIENT)
 def build_statements(
     warehouse: Path, period_end: date, purchaser: str | None, case_id: str | None
 ) -> dict[str, int]:
@@ -33,7 +34,7 @@ def build_statements(
     return {"billing_statements": cases, "purchaser_statements": purchasers}
 
 
-@task(name="publish statements")
+@task(name="publish statements", **RETRY_TRANSIENT)
 def publish_quarter(warehouse: Path, period_end: date, out_dir: Path) -> dict:
     """New revisions for purchasers whose statements changed; nothing for the others."""
     logger = get_run_logger()
@@ -51,7 +52,7 @@ def publish_quarter(warehouse: Path, period_end: date, out_dir: Path) -> dict:
     }
 
 
-@task(name="write ad-hoc statements")
+@task(name="write ad-hoc statements", **RETRY_TRANSIENT)
 def write_adhoc(warehouse: Path, period_end: date, out_dir: Path) -> list[str]:
     """Statement files of an ad-hoc run: its own folder, no revision, no published table."""
     with connect(warehouse) as con:

@@ -11,9 +11,10 @@ from prefect import get_run_logger, task
 from fms.ingest.batch_files import list_batch_folders, read_batch
 from fms.ingest.load_batch import batch_already_loaded, load_batch
 from fms.warehouse import connect
+from tasks.failures import RETRY_TRANSIENT
 
 
-@task(name="find new batches")
+@task(name="find new batches", **RETRY_TRANSIENT)
 def find_new_batches(warehouse: Path, landing: Path) -> list[str]:
     """Batch folders under `landing` not loaded yet, in name order.
 
@@ -29,7 +30,7 @@ def find_new_batches(warehouse: Path, landing: Path) -> list[str]:
     return new
 
 
-@task(name="load batch", task_run_name="load batch {batch_name}")
+@task(name="load batch", task_run_name="load batch {batch_name}", **RETRY_TRANSIENT)
 def load_one_batch(warehouse: Path, landing: Path, batch_name: str, load_date: date) -> dict:
     """Load one batch in one transaction; return its per-entity counts."""
     logger = get_run_logger()

@@ -14,16 +14,17 @@ from fms.publication import (
     publish_staged_marts,
 )
 from fms.warehouse import connect, refresh_rules
+from tasks.failures import RETRY_TRANSIENT
 
 
-@task(name="read publication state")
+@task(name="read publication state", **RETRY_TRANSIENT)
 def publication_state(warehouse: Path) -> tuple[int, int]:
     """(last batch covered by a published nightly run, latest batch loaded)."""
     with connect(warehouse) as con:
         return last_published_batch_seq(con), latest_batch_seq(con)
 
 
-@task(name="build marts in staging")
+@task(name="build marts in staging", **RETRY_TRANSIENT)
 def build_marts(
     warehouse: Path,
     as_of: date,
@@ -40,7 +41,7 @@ def build_marts(
     return counts
 
 
-@task(name="publish marts")
+@task(name="publish marts", **RETRY_TRANSIENT)
 def publish_marts(
     warehouse: Path,
     marts: tuple[str, ...],

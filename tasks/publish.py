@@ -12,9 +12,10 @@ from fms.delivery import publish_delivery_outputs
 from fms.ingest.worklist import write_quarantine_worklist
 from fms.publication import STAGING
 from fms.warehouse import connect
+from tasks.failures import RETRY_TRANSIENT
 
 
-@task(name="write quarantine worklist")
+@task(name="write quarantine worklist", **RETRY_TRANSIENT)
 def publish_quarantine_worklist(warehouse: Path, out_dir: Path) -> list[str]:
     with connect(warehouse, read_only=True) as con:
         paths = write_quarantine_worklist(con, out_dir)
@@ -22,7 +23,7 @@ def publish_quarantine_worklist(warehouse: Path, out_dir: Path) -> list[str]:
     return [str(p) for p in paths]
 
 
-@task(name="write delivery files")
+@task(name="write delivery files", **RETRY_TRANSIENT)
 def write_delivery_files(warehouse: Path, out_dir: Path, as_of: date) -> list[str]:
     """The C1 file, the delivery status and the undelivered report (Excel and CSV)."""
     with connect(warehouse, read_only=True) as con:
@@ -38,7 +39,7 @@ def write_delivery_files(warehouse: Path, out_dir: Path, as_of: date) -> list[st
     return [str(p) for p in paths.values()]
 
 
-@task(name="write closure files")
+@task(name="write closure files", **RETRY_TRANSIENT)
 def write_closure_files(warehouse: Path, out_dir: Path, as_of: date) -> list[str]:
     """The ranked closure worklist, funds locked by purchaser and the buy-back register."""
     with connect(warehouse, read_only=True) as con:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -18,6 +19,7 @@ from fms.quality.gate import (
 )
 from fms.quality.suites import load_suites
 from fms.warehouse import connect
+from tasks.failures import RETRY_TRANSIENT
 
 
 def _gate(
@@ -43,24 +45,36 @@ def _gate(
     return report
 
 
-@task(name="audit new input rows")
+@task(name="audit new input rows", **RETRY_TRANSIENT)
 def audit_new_inputs(warehouse: Path, since_seq: int, run_id: str, docs_dir: Path) -> QualityReport:
     """Validate the rows new batches changed (and whole-table rules touching them)."""
     return _gate(warehouse, "input", None, {"since_seq": since_seq}, run_id, docs_dir)
 
 
-@task(name="audit staged marts")
+@task(name="audit staged marts", **RETRY_TRANSIENT)
 def audit_staged_marts(
-    warehouse: Path, run_id: str, docs_dir: Path, marts: list[str]
+    warehouse: Path,
+    run_id: str,
+    docs_dir: Path,
+    marts: list[str],
+    as_of: date,
+    purchaser: str | None = None,
+    case_id: str | None = None,
 ) -> QualityReport:
-    """Validate the marts built in the staging schema (suite `mart_<name>` of each), before
-    anything is published."""
-    names = [f"mart_{m}" for m in marts]
-    params = {"blocker_codes": list(BLOCKER_CODES)}
+    """Validate the marts built in the staging schema before anything is published: suite
+    `mart_<name>` of each, and `reconcile_<name>` where the mart's money must equal, to the
+    cent, what was loaded for the run's date and selection (fails closed if not)."""
+    names = [f"{kind}_{m}" for m in marts for kind in ("mart", "reconcile")]
+    params = {
+        "blocker_codes": list(BLOCKER_CODES),
+        "as_of": as_of,
+        "purchaser": purchaser,
+        "case_id": case_id,
+    }
     return _gate(warehouse, "mart", names, params, run_id, docs_dir)
 
 
-@task(name="report data quality")
+@task(name="report data quality", **RETRY_TRANSIENT)
 def report_data_quality(reports: list[QualityReport], out_dir: Path, final_dir: Path) -> Path:
     """dq_results.csv in the run folder and a Prefect artifact linking the Data Docs."""
     rows = [

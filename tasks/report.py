@@ -19,9 +19,10 @@ from fms.report import (
     top_closable_cases_table,
 )
 from fms.warehouse import connect
+from tasks.failures import RETRY_TRANSIENT
 
 
-@task(name="write run report")
+@task(name="write run report", **RETRY_TRANSIENT)
 def write_run_report(
     job: str,
     warehouse: Path,

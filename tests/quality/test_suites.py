@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from fms.billing import build_billing_statements, build_purchaser_statements
 from fms.closure import BLOCKER_CODES
 from fms.contract import ENTITY_BY_NAME, REASONS
 from fms.publication import build_staged_marts
@@ -17,7 +18,13 @@ from tests.handbuilt import d, insert, open_warehouse
 
 SUITES = {s.name: s for s in load_suites()}
 AS_OF = date(2026, 11, 1)
-PARAMS = {"since_seq": 0, "blocker_codes": list(BLOCKER_CODES)}
+QUARTER_END = date(2026, 9, 30)
+PARAMS = {"since_seq": 0, "blocker_codes": list(BLOCKER_CODES), "purchaser": None, "case_id": None}
+
+
+def params_for(suite_name: str) -> dict:
+    billing = suite_name.endswith(("billing_statements", "purchaser_statements"))
+    return PARAMS | {"as_of": QUARTER_END if billing else AS_OF}
 
 
 @pytest.fixture(scope="module")
@@ -116,11 +123,14 @@ def clean_warehouse(tmp_path):
         "'delivered_value', 1000.00, 1000.00, 0, 0, TIMESTAMP '2026-11-01 00:00:00')"
     )
     build_staged_marts(con, AS_OF)
+    build_billing_statements(con, QUARTER_END)
+    build_purchaser_statements(con, QUARTER_END)
     return con
 
 
 def failing_rules(con, suite_name, validator) -> list[str]:
-    report = validate(con, [SUITES[suite_name]], PARAMS, "test-run", "test", validator)
+    params = params_for(suite_name)
+    report = validate(con, [SUITES[suite_name]], params, "test-run", "test", validator)
     return [o.rule for o in report.outcomes if not o.success]
 
 
@@ -134,6 +144,11 @@ def test_every_input_entity_and_published_table_has_a_suite():
         "mart_undelivered_report",
         "load_log",
         "quarantine",
+        "mart_billing_statements",
+        "mart_purchaser_statements",
+        "reconcile_delivery_status",
+        "reconcile_closure_readiness",
+        "reconcile_billing_statements",
     }
     assert inputs | marts <= set(SUITES)
 
@@ -289,6 +304,36 @@ BREAKS = [
         "undelivered value is zero or more",
     ),
     (
+        "mart_billing_statements",
+        "UPDATE staging.billing_statements SET amount_due = -1",
+        "amount due (column 14) is never negative",
+    ),
+    (
+        "mart_billing_statements",
+        "UPDATE staging.billing_statements SET statement_date = DATE '2026-10-14'",
+        "statement dated the 15th after the quarter end (Table C9.T16)",
+    ),
+    (
+        "mart_purchaser_statements",
+        "UPDATE staging.purchaser_statements SET interest = interest + 0.01",
+        "interest sums the case rows",
+    ),
+    (
+        "reconcile_delivery_status",
+        "UPDATE staging.delivery_status SET delivered_value = delivered_value + 0.01",
+        "the mart equals what was loaded, to the cent",
+    ),
+    (
+        "reconcile_closure_readiness",
+        "UPDATE staging.closure_readiness SET collections = collections - 0.01",
+        "the mart equals what was loaded, to the cent",
+    ),
+    (
+        "reconcile_billing_statements",
+        "UPDATE staging.billing_statements SET collections_cumulative = 0",
+        "the mart equals what was loaded, to the cent",
+    ),
+    (
         "load_log",
         "UPDATE load_log SET amount_loaded = 999.99, amount_quarantined = 0.01",
         "dollars loaded = dollars history holds from the file",
@@ -316,7 +361,7 @@ def test_a_suite_fails_on_a_crafted_bad_table_naming_the_expectation(
 def test_a_critical_failure_message_names_suite_expectation_count_and_rows(tmp_path, validator):
     con = clean_warehouse(tmp_path)
     con.execute("UPDATE deliveries SET shipment_date = DATE '2026-02-01'")
-    report = validate(con, [SUITES["input_deliveries"]], PARAMS, "r", "input", validator)
+    report = validate(con, [SUITES["input_deliveries"]], params_for("x"), "r", "input", validator)
     message = str(DataQualityError(report))
     assert "suite input_deliveries" in message
     assert "shipment date on or before the reported date" in message
@@ -325,7 +370,7 @@ def test_a_critical_failure_message_names_suite_expectation_count_and_rows(tmp_p
 
 def test_results_are_recorded_in_dq_results(tmp_path, validator):
     con = clean_warehouse(tmp_path)
-    validate(con, [SUITES["input_cases"]], PARAMS, "run-1", "input", validator)
+    validate(con, [SUITES["input_cases"]], params_for("x"), "run-1", "input", validator)
     rows = con.execute(
         "SELECT run_id, suite, severity, success FROM dq_results WHERE expectation = $e",
         {"e": "case_id agrees with country_code, implementing_agency and case_designator"},

@@ -1,0 +1,145 @@
+"""One run at a time per warehouse: an OS file lock beside the DuckDB file.
+
+Every job that writes the warehouse holds `<warehouse>.lock` for its whole run. The lock is an
+`flock` on that file: the operating system releases it when the holder exits, even on a crash or
+SIGKILL, so a dead run never blocks the next one. The file's content only says who holds the lock
+(run id, job, pid, host, start time), for the message the second run gets; it is never what
+decides. This holds whatever started the runs (CLI with a temporary Prefect server, `fms serve`,
+a Prefect worker): DuckDB's own lock would also refuse a second writer, but only after the run
+has started and with a message that names a process, not a run.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+# A scheduled run that starts just as another finishes gets a few seconds; anything longer is a
+# real overlap, reported at once rather than leaving a run waiting unseen.
+DEFAULT_WAIT_SECONDS = 5.0
+_POLL_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds a warehouse: written into the lock file while the lock is held."""
+
+    run_id: str
+    job: str
+    pid: int
+    host: str
+    started_at: str  # ISO 8601, UTC
+
+    def describe(self) -> str:
+        return (
+            f"run {self.run_id} ({self.job}, pid {self.pid} on {self.host}, "
+            f"started {self.started_at})"
+        )
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another run holds the warehouse; nothing of this run was done."""
+
+    def __init__(self, warehouse: Path, holder: LockHolder | None, waited: float) -> None:
+        self.warehouse, self.holder, self.waited = warehouse, holder, waited
+        who = holder.describe() if holder else "another run (its details could not be read)"
+        super().__init__(
+            f"warehouse {warehouse} is in use by {who}; waited {waited:g} s. Two runs never "
+            f"write one warehouse at once: start this run again when that one has finished."
+        )
+
+
+def lock_path(warehouse: Path) -> Path:
+    """`<warehouse>.lock`, beside the DuckDB file (fms.duckdb -> fms.duckdb.lock)."""
+    warehouse = Path(warehouse)
+    return warehouse.with_name(warehouse.name + ".lock")
+
+
+def read_holder(warehouse: Path) -> LockHolder | None:
+    """Who the lock file names (the last holder if nobody holds it now), or None."""
+    return _read_lock_file(lock_path(warehouse))
+
+
+def _read_lock_file(path: Path) -> LockHolder | None:
+    try:
+        return LockHolder(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+@contextmanager
+def warehouse_lock(
+    warehouse: Path, run_id: str, job: str, wait_seconds: float | None = None
+) -> Iterator[LockHolder]:
+    """Hold the warehouse for the duration of the block, or raise WarehouseBusyError.
+
+    Waits at most `wait_seconds` (default DEFAULT_WAIT_SECONDS; 0: do not wait) for a holder to
+    finish. The lock is per open file, not per process: a second `warehouse_lock` on the same
+    warehouse in the same process is refused too.
+    """
+    if wait_seconds is None:
+        wait_seconds = DEFAULT_WAIT_SECONDS
+    warehouse = Path(warehouse).resolve()
+    path = lock_path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o640)
+    try:
+        waited = _acquire(fd, wait_seconds)
+        if waited is None:
+            raise WarehouseBusyError(warehouse, _holder_named_in(path), wait_seconds)
+        holder = LockHolder(
+            run_id=run_id,
+            job=job,
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        _write_holder(fd, holder)
+        try:
+            yield holder
+        finally:
+            # Leave the file (removing it would race with a run opening it) but not our name.
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def _acquire(fd: int, wait_seconds: float) -> float | None:
+    """Seconds waited until the lock was taken, or None if it stayed held."""
+    started = time.monotonic()
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return time.monotonic() - started
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+        if time.monotonic() - started >= wait_seconds:
+            return None
+        time.sleep(_POLL_SECONDS)
+
+
+def _write_holder(fd: int, holder: LockHolder) -> None:
+    data = json.dumps(asdict(holder)).encode("utf-8")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, data, 0)
+    os.fsync(fd)
+
+
+def _holder_named_in(path: Path) -> LockHolder | None:
+    # The holder writes its name just after taking the lock: give it a moment.
+    for _ in range(10):
+        holder = _read_lock_file(path)
+        if holder is not None:
+            return holder
+        time.sleep(_POLL_SECONDS)
+    return None

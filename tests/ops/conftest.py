@@ -1,0 +1,10 @@
+"""Operations tests: deployments, schedules, the warehouse lock, a real Prefect server."""
+
+from __future__ import annotations
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "prefect_server: starts a real `prefect server` and worker subprocesses (about a minute)",
+    )

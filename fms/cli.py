@@ -75,15 +75,30 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+def _describe(exc: BaseException) -> str:
+    """One line: which step failed (when a step did) and why."""
+    from tasks.failures import describe_failure
+
+    return describe_failure(exc)
+
+
 def _known_errors() -> tuple[type[BaseException], ...]:
     """Failures the user gets as one `error:` line: bad input, a failed gate, a missing path,
     and DuckDB refusing the data (an amount sum beyond DECIMAL(18,2), a file held elsewhere)."""
     import duckdb
 
     from fms.ingest.batch_files import BatchFileError
+    from fms.locking import WarehouseBusyError
     from fms.quality.gate import DataQualityError
 
-    return (BatchFileError, DataQualityError, FileNotFoundError, ValueError, duckdb.Error)
+    return (
+        BatchFileError,
+        DataQualityError,
+        WarehouseBusyError,
+        FileNotFoundError,
+        ValueError,
+        duckdb.Error,
+    )
 
 
 class _NoTracebackForKnownErrors(logging.Filter):
@@ -163,7 +178,7 @@ def run_nightly(
             as_of=_date(as_of),
         )
     except _known_errors() as exc:
-        _fail(str(exc))
+        _fail(_describe(exc))
     _print_summary(summary)
 
 
@@ -189,7 +204,7 @@ def run_quarterly_billing(
             case_id=case,
         )
     except _known_errors() as exc:
-        _fail(str(exc))
+        _fail(_describe(exc))
     _print_summary(summary)
 
 
@@ -215,7 +230,7 @@ def run_delivery_report(
             case_id=case,
         )
     except _known_errors() as exc:
-        _fail(str(exc))
+        _fail(_describe(exc))
     _print_summary(summary)
 
 
@@ -241,7 +256,7 @@ def run_closure(
             case_id=case,
         )
     except _known_errors() as exc:
-        _fail(str(exc))
+        _fail(_describe(exc))
     _print_summary(summary)
 
 

@@ -1,7 +1,8 @@
 """Files people open: CSV and Excel written exactly, safely and atomically.
 
 - Money stays exact: Decimal in, "1234.50" text in CSV, a numeric cell with a currency format in
-  Excel (Excel stores doubles; every amount below 10^13 round-trips to the same cent).
+  Excel (Excel stores doubles; every amount below 10^13 round-trips to the same cent; a larger
+  one, which Excel cannot show to the cent, is written as its exact text).
 - Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR at the start) is defused:
   CSV cells get a leading apostrophe, Excel cells are written as plain strings.
 - A file appears whole or not at all: written beside its final name, then renamed over it.
@@ -21,11 +22,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from fms.failpoints import failpoint
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = '"$"#,##0.00;[Red]-"$"#,##0.00'
 DATE_FORMAT = "yyyy-mm-dd"
 PRIVATE_DIR_MODE = 0o750
 PRIVATE_FILE_MODE = 0o640
+# Excel keeps 15 significant digits: amounts from 10^13 on are written as exact text instead.
+EXCEL_EXACT_LIMIT = Decimal(10) ** 13
 
 
 def defuse_text(value: str) -> str:
@@ -65,6 +70,7 @@ def atomic_path(final: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        failpoint("atomic_path.written")
         os.chmod(tmp_path, PRIVATE_FILE_MODE)
         os.replace(tmp_path, final)
     finally:
@@ -76,9 +82,14 @@ def write_csv(path: Path, columns: Sequence[str], rows: Sequence[Sequence[object
     """UTF-8 CSV with a header; Excel opens it as is."""
     with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
+        # The csv module quotes a value holding "\n" (its line end) but not a bare "\r", which
+        # spreadsheets also read as a line end: the rest of the value would start a new row,
+        # and could start it with a live formula. Such rows are written fully quoted.
+        quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow([defuse_text(c) for c in columns])
         for row in rows:
-            writer.writerow([csv_cell(v) for v in row])
+            cells = [csv_cell(v) for v in row]
+            (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
     return path
 
 
@@ -140,10 +151,17 @@ def _write_cell(ws, r: int, c: int, value: object, decimal_fmt, date_fmt) -> Non
     elif isinstance(value, bool):
         ws.write_boolean(r, c, value)
     elif isinstance(value, Decimal):
-        # The one place money leaves Decimal: Excel cells are doubles, exact to the cent here.
-        ws.write_number(r, c, float(value), decimal_fmt)
+        if abs(value) >= EXCEL_EXACT_LIMIT:
+            # Beyond Excel's 15 significant digits a number cell would show another amount.
+            ws.write_string(r, c, format(value, "f"))
+        else:
+            # The one place money leaves Decimal: Excel cells are doubles, exact to the cent here.
+            ws.write_number(r, c, float(value), decimal_fmt)
     elif isinstance(value, int):
-        ws.write_number(r, c, value)
+        if abs(value) >= EXCEL_EXACT_LIMIT * 100:  # 15 digits, as for amounts
+            ws.write_string(r, c, str(value))
+        else:
+            ws.write_number(r, c, value)
     elif isinstance(value, datetime):
         ws.write_datetime(r, c, value, date_fmt)
     elif isinstance(value, date):
@@ -174,6 +192,7 @@ class RunFolder:
         previous = self.final.parent / f".{self.final.name}.{self.label}.previous"
         if self.final.exists():
             os.replace(self.final, previous)
+        failpoint("run_folder.publish.between_renames")
         os.replace(self.work, self.final)
         shutil.rmtree(previous, ignore_errors=True)
         return self.final

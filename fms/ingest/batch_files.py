@@ -21,6 +21,12 @@ from fms.contract import ENTITIES, ENTITY_BY_NAME, Entity
 BATCH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SUFFIXES = (".csv", ".parquet")
 MAX_HEADER_BYTES = 64 * 1024
+# No record of the contract holds this many commas (at most 12 separators and two texts of at
+# most 1,000 characters). DuckDB's reader keeps one reject per surplus field of a record, at a
+# cost that grows with the square of the line (100,000 fields: about a minute, 500,000 would
+# take hours), so a line this wide is refused before DuckDB reads the file; at this width a bad
+# record costs DuckDB about a tenth of a second.
+MAX_COMMAS_PER_LINE = 2_500
 
 
 class BatchFileError(Exception):
@@ -39,6 +45,10 @@ class BatchFile:
     format: str  # "csv" or "parquet"
     sha256: str
     header: tuple[str, ...]  # column names in file order
+    # CSV: the blank lines between records, numbered as DuckDB numbers the lines of rejected
+    # records (the header is line 1, a record with quoted line breaks is one line). DuckDB skips
+    # them as records but counts them as lines; the load takes them out of record numbers.
+    blank_lines: tuple[int, ...] = ()
 
     @property
     def name(self) -> str:
@@ -76,6 +86,9 @@ def read_batch(folder: Path) -> Batch:
     batch = folder.name
     if not BATCH_NAME.match(batch):
         raise BatchFileError(batch, None, "batch folder name must be letters, digits, . _ -")
+    if folder.is_symlink():
+        # Like a link inside a batch: it could bring in files from anywhere on the machine.
+        raise BatchFileError(batch, None, "the batch folder is a link (links are refused)")
     found: dict[str, list[Path]] = {}
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         if path.is_symlink() or not path.is_file():
@@ -109,13 +122,44 @@ def _inspect(batch: str, entity: Entity, path: Path) -> BatchFile:
     fmt = path.suffix.lstrip(".")
     header = _csv_header(batch, path) if fmt == "csv" else _parquet_header(batch, path)
     _check_header(batch, entity, path.name, header)
-    return BatchFile(entity, path, fmt, sha256_of(path), header)
+    blank_lines = _scan_csv_lines(batch, path) if fmt == "csv" else ()
+    return BatchFile(entity, path, fmt, sha256_of(path), header, blank_lines)
+
+
+def _scan_csv_lines(batch: str, path: Path) -> tuple[int, ...]:
+    """Refuse a line too wide to read; return the blank lines between records (DuckDB's
+    numbering: see BatchFile.blank_lines)."""
+    blank_lines = []
+    in_quotes = False  # inside a quoted field that goes on past the line end
+    duckdb_line = 0
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if line.count(b",") > MAX_COMMAS_PER_LINE:
+                raise BatchFileError(
+                    batch,
+                    path.name,
+                    f"line {number} holds more than {MAX_COMMAS_PER_LINE:,} commas, "
+                    "far more than any record of the contract",
+                )
+            if not in_quotes:
+                duckdb_line += 1
+                if line in (b"\n", b"\r\n"):
+                    blank_lines.append(duckdb_line)
+            # A doubled quote (an escaped one) flips the state twice.
+            if line.count(b'"') % 2:
+                in_quotes = not in_quotes
+    return tuple(blank_lines)
 
 
 def _csv_header(batch: str, path: Path) -> tuple[str, ...]:
     # Only the first line is judged here: bad bytes further down are row problems.
     with path.open("rb") as fh:
-        line = fh.readline(MAX_HEADER_BYTES)
+        line = fh.readline(MAX_HEADER_BYTES + 1)
+    if len(line) > MAX_HEADER_BYTES:
+        # Judging a cut header would report made-up column names.
+        raise BatchFileError(
+            batch, path.name, f"the header row is longer than {MAX_HEADER_BYTES // 1024} KiB"
+        )
     try:
         text = line.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -145,11 +189,11 @@ def _check_header(batch: str, entity: Entity, file: str, header: tuple[str, ...]
     extra = [c for c in header if c not in expected]
     problems = []
     if repeated:
-        problems.append("repeated columns: " + ", ".join(repeated))
+        problems.append("repeated columns: " + _listing(repeated))
     if missing:
         problems.append("missing columns: " + ", ".join(missing))
     if extra:
-        problems.append("unexpected columns: " + ", ".join(_printable(c) for c in extra))
+        problems.append("unexpected columns: " + _listing(extra))
     if problems:
         raise BatchFileError(
             batch,
@@ -160,3 +204,9 @@ def _check_header(batch: str, entity: Entity, file: str, header: tuple[str, ...]
 
 def _printable(text: str) -> str:
     return repr(text[:40])
+
+
+def _listing(names: list[str], shown: int = 10) -> str:
+    """Names from the file, quoted and cut, at most `shown` of them: a message stays readable."""
+    listed = ", ".join(_printable(n) for n in names[:shown])
+    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")

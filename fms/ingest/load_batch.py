@@ -21,10 +21,14 @@ from pathlib import Path
 import duckdb
 
 from fms.contract import ENTITIES, REASONS, RETRYABLE_REASONS, Entity
+from fms.failpoints import failpoint
 from fms.ingest.batch_files import Batch, BatchFile, BatchFileError, list_batch_folders, read_batch
 from fms.ingest.row_checks import reference_check_query, row_check_query
 
 REASON_ORDER = list(REASONS)
+# DuckDB numbers a rejected record by `line`: its record ordinal + 1 (the header is line 1)
+# + the blank lines before it, which are not records (BatchFile.blank_lines).
+REJECT_ORDINAL = "line - 1 - len(list_filter($blank_lines, lambda b: b < line))"
 # DuckDB's default line limit is 2 MB; a record longer than this is quarantined MALFORMED_ROW.
 MAX_LINE_BYTES = 1_000_000
 
@@ -152,9 +156,12 @@ def load_batch(
                         batch.name, file.name, f"could not be read ({_first_line(exc)})"
                     ) from exc
             outcome.rows_resolved = _retry_quarantined(con, entity, batch.name, load_date)
+            failpoint("load_batch.entity_loaded")
             if file is not None or outcome.rows_resolved:
                 result.entities.append(outcome)
+        failpoint("load_batch.before_commit")
         con.execute("COMMIT")
+        failpoint("load_batch.committed")
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -206,8 +213,8 @@ def _read_into_raw_input(
             "max_line": MAX_LINE_BYTES,
         },
     )
-    # DuckDB numbers rejected records by `line` = record ordinal + 1 (the header is line 1);
-    # clean records keep file order in raw_read. Interleave both into one 1-based ordinal.
+    # Rejected records are numbered by REJECT_ORDINAL; clean records keep file order in
+    # raw_read. Interleave both into one 1-based ordinal.
     malformed = con.execute("SELECT count(DISTINCT line) FROM raw_rejects").fetchone()[0]
     # Temp-table rowids start at an offset but are consecutive in insertion (= file) order.
     ordinal = "rowid - (SELECT min(rowid) FROM raw_read) + 1"
@@ -215,7 +222,7 @@ def _read_into_raw_input(
         numbering = f"SELECT {ordinal} AS _row_number, * FROM raw_read"
     else:
         numbering = f"""
-            WITH rej AS (SELECT DISTINCT line - 1 AS ord FROM raw_rejects),
+            WITH rej AS (SELECT DISTINCT {REJECT_ORDINAL} AS ord FROM raw_rejects),
             slots AS (
                 SELECT r.o AS _row_number, row_number() OVER (ORDER BY r.o) AS k
                 FROM range(1, (SELECT count(*) FROM raw_read) + (SELECT count(*) FROM rej) + 1)
@@ -229,13 +236,14 @@ def _read_into_raw_input(
         "CREATE OR REPLACE TEMP TABLE raw_input AS "
         "SELECT $batch AS _batch, $seq AS _batch_seq, $file AS _file, _row_number, "
         f"NULL::VARCHAR AS _raw, {text_cols} FROM ({numbering})",
-        trace,
+        trace | ({"blank_lines": list(file.blank_lines)} if malformed else {}),
     )
     if malformed:
         con.execute(
-            """
+            f"""
             INSERT INTO quarantine BY NAME
-            SELECT $batch AS batch, $entity AS entity, $file AS file, line - 1 AS row_number,
+            SELECT $batch AS batch, $entity AS entity, $file AS file,
+                {REJECT_ORDINAL} AS row_number,
                 json_object('csv_line', any_value(csv_line)) AS "row",
                 'MALFORMED_ROW' AS reason_code,
                 'MALFORMED_ROW: ' || string_agg(DISTINCT lower(CAST(error_type AS VARCHAR)), ', ')
@@ -243,7 +251,12 @@ def _read_into_raw_input(
                 false AS retryable
             FROM raw_rejects GROUP BY line
             """,
-            {"batch": batch, "file": file.name, "entity": entity.name},
+            {
+                "batch": batch,
+                "file": file.name,
+                "entity": entity.name,
+                "blank_lines": list(file.blank_lines),
+            },
         )
     return malformed
 

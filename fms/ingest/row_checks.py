@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from fms.contract import MAX_TEXT_LENGTH, Column, Entity, Kind
 
-DATE_SHAPE = r"^\d{4}-\d{2}-\d{2}$"
+# Years 0001-9999: DuckDB would read year 0000 as 1 BC, a date Python cannot hold.
+DATE_SHAPE = r"^([1-9]\d{3}|0[1-9]\d{2}|00[1-9]\d|000[1-9])-\d{2}-\d{2}$"
 # DECIMAL(18,2): at most 16 integer digits and 2 decimals, written plainly (no thousands commas).
 MONEY_SHAPE = r"^-?\d{1,16}(\.\d{1,2})?$"
 INTEGER_SHAPE = r"^-?\d{1,18}$"

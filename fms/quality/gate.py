@@ -105,7 +105,8 @@ class Validator:
         )
         self.context = gx.get_context(mode="ephemeral", project_config=config)
         self.context.variables.progress_bars = {"globally": False}
-        self.docs_dir = docs_dir
+        # GX's docs site needs an absolute folder.
+        self.docs_dir = docs_dir = Path(docs_dir).resolve() if docs_dir is not None else None
         if docs_dir is not None:
             self.context.add_data_docs_site(
                 site_name=DOCS_SITE,

@@ -9,6 +9,7 @@ from prefect import flow
 
 from flows.jobs import current_run_id, gated_run, job_folder
 from flows.parameters import CaseId, PurchaserCode
+from flows.scaleout import Runner, build_marts_on_dask, uses_dask
 from fms import settings
 from fms.locking import warehouse_lock
 from fms.publication import CLOSURE_MARTS
@@ -26,6 +27,8 @@ def closure_readiness(
     out: Path | None = None,
     purchaser: PurchaserCode | None = None,
     case_id: CaseId | None = None,
+    runner: Runner | None = None,
+    dask_address: str | None = None,
 ) -> dict:
     """The closure worklist as of a date (C9.4.7.5, C9.11.5, E-Change 773).
 
@@ -38,6 +41,10 @@ def closure_readiness(
         out: output root (default: data/out).
         purchaser: ad hoc: one purchaser's country code.
         case_id: ad hoc: one case (CC-I-DDD).
+        runner: where the marts are built: "local" (this process; the default) or "dask" (per
+            purchaser on a Dask cluster; docs/scale-out.md).
+        dask_address: with runner "dask", the scheduler of an existing cluster
+            (tcp://host:8786); default: a 2-worker LocalCluster for this run.
     """
     warehouse = Path(warehouse or settings.default_warehouse())
     as_of = as_of or settings.today()
@@ -47,7 +54,12 @@ def closure_readiness(
         warehouse_lock(warehouse, run_id, "weekly-closure-readiness"),
         gated_run(final, run_id) as run,
     ):
-        counts = build_marts(warehouse, as_of, CLOSURE_MARTS, purchaser, case_id)
+        if uses_dask(runner, dask_address):
+            counts = build_marts_on_dask(
+                warehouse, as_of, CLOSURE_MARTS, purchaser, case_id, dask_address
+            )
+        else:
+            counts = build_marts(warehouse, as_of, CLOSURE_MARTS, purchaser, case_id)
         run.gate(
             audit_staged_marts(
                 warehouse, run_id, run.docs_dir, list(CLOSURE_MARTS), as_of, purchaser, case_id

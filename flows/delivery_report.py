@@ -9,6 +9,7 @@ from prefect import flow
 
 from flows.jobs import current_run_id, gated_run, job_folder
 from flows.parameters import CaseId, PurchaserCode
+from flows.scaleout import Runner, build_marts_on_dask, uses_dask
 from fms import settings
 from fms.delivery import default_delivery_report_as_of
 from fms.locking import warehouse_lock
@@ -27,6 +28,8 @@ def delivery_report(
     out: Path | None = None,
     purchaser: PurchaserCode | None = None,
     case_id: CaseId | None = None,
+    runner: Runner | None = None,
+    dask_address: str | None = None,
 ) -> dict:
     """Delivery reporting as of a date (SAMM C9.13, Tables C9.T17/T18, C9.15.2.3.1).
 
@@ -41,6 +44,10 @@ def delivery_report(
         out: output root (default: data/out).
         purchaser: ad hoc: one purchaser's country code.
         case_id: ad hoc: one case (CC-I-DDD).
+        runner: where the marts are built: "local" (this process; the default) or "dask" (per
+            purchaser on a Dask cluster; docs/scale-out.md).
+        dask_address: with runner "dask", the scheduler of an existing cluster
+            (tcp://host:8786); default: a 2-worker LocalCluster for this run.
     """
     warehouse = Path(warehouse or settings.default_warehouse())
     as_of = as_of or default_delivery_report_as_of(settings.today())
@@ -50,7 +57,12 @@ def delivery_report(
         warehouse_lock(warehouse, run_id, "monthly-delivery-report"),
         gated_run(final, run_id) as run,
     ):
-        counts = build_marts(warehouse, as_of, DELIVERY_REPORT_MARTS, purchaser, case_id)
+        if uses_dask(runner, dask_address):
+            counts = build_marts_on_dask(
+                warehouse, as_of, DELIVERY_REPORT_MARTS, purchaser, case_id, dask_address
+            )
+        else:
+            counts = build_marts(warehouse, as_of, DELIVERY_REPORT_MARTS, purchaser, case_id)
         run.gate(
             audit_staged_marts(
                 warehouse,

@@ -9,7 +9,9 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 
 from flows.jobs import current_run_id, gated_run
+from flows.scaleout import Runner, build_marts_on_dask, uses_dask
 from fms import settings
+from fms.failpoints import failpoint
 from fms.locking import warehouse_lock
 from fms.publication import NIGHTLY_MARTS
 from fms.report import REPORT_NAME
@@ -29,6 +31,8 @@ def nightly_refresh(
     warehouse: Path | None = None,
     out: Path | None = None,
     as_of: date | None = None,
+    runner: Runner | None = None,
+    dask_address: str | None = None,
 ) -> dict:
     """Load every batch folder under `landing` not loaded yet (in name order), then refresh
     delivery_status, c1_transactions, undelivered_report, closure_readiness and
@@ -39,6 +43,10 @@ def nightly_refresh(
         warehouse: the DuckDB file (default: data/warehouse/fms.duckdb).
         out: output root; this run publishes <out>/nightly/<as_of>/ (default: data/out).
         as_of: the date the marts are computed as of (default: today, resolved at run time).
+        runner: where the marts are built: "local" (this process; the default) or "dask" (per
+            purchaser on a Dask cluster; docs/scale-out.md).
+        dask_address: with runner "dask", the scheduler of an existing cluster
+            (tcp://host:8786); default: a 2-worker LocalCluster for this run.
     """
     landing = Path(landing or settings.default_landing())
     warehouse = Path(warehouse or settings.default_warehouse())
@@ -51,11 +59,18 @@ def nightly_refresh(
         loaded = [load_one_batch(warehouse, landing, name, today) for name in new_batches]
         since_seq, through_seq = publication_state(warehouse)
         run.gate(audit_new_inputs(warehouse, since_seq, run_id, run.docs_dir))
-        staged = build_marts(warehouse, as_of, NIGHTLY_MARTS)
+        if uses_dask(runner, dask_address):
+            staged = build_marts_on_dask(warehouse, as_of, NIGHTLY_MARTS, dask_address=dask_address)
+        else:
+            staged = build_marts(warehouse, as_of, NIGHTLY_MARTS)
+        failpoint("nightly.marts_staged")
         run.gate(audit_staged_marts(warehouse, run_id, run.docs_dir, list(staged), as_of))
         files = write_delivery_files(warehouse, run.work, as_of)
         files += write_closure_files(warehouse, run.work, as_of)
-        publish_marts(warehouse, NIGHTLY_MARTS, run_id, "nightly", as_of, through_seq, run.work)
+        publish_marts(
+            warehouse, NIGHTLY_MARTS, run_id, "nightly", as_of, through_seq, run.folder.final
+        )
+        failpoint("nightly.marts_published")
         files += publish_quarantine_worklist(warehouse, run.work)
         summary = {
             "as_of": as_of.isoformat(),

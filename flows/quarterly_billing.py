@@ -9,6 +9,7 @@ from prefect import flow
 
 from flows.jobs import current_run_id, gated_run, job_folder
 from flows.parameters import CaseId, PurchaserCode
+from flows.scaleout import Runner, build_statements_on_dask, uses_dask
 from fms import settings
 from fms.billing import billing_timeline, last_quarter_end_before
 from fms.locking import warehouse_lock
@@ -27,6 +28,8 @@ def quarterly_billing(
     out: Path | None = None,
     purchaser: PurchaserCode | None = None,
     case_id: CaseId | None = None,
+    runner: Runner | None = None,
+    dask_address: str | None = None,
 ) -> dict:
     """Bill every purchaser for the quarter ended `period_end` (SAMM C9.10, Table C9.T16).
 
@@ -43,6 +46,10 @@ def quarterly_billing(
         out: output root (default: data/out).
         purchaser: ad hoc: one purchaser's country code.
         case_id: ad hoc: one case (CC-I-DDD).
+        runner: where the case statements are built: "local" (this process; the default) or
+            "dask" (per purchaser on a Dask cluster; docs/scale-out.md).
+        dask_address: with runner "dask", the scheduler of an existing cluster
+            (tcp://host:8786); default: a 2-worker LocalCluster for this run.
     """
     warehouse = Path(warehouse or settings.default_warehouse())
     period_end = period_end or last_quarter_end_before(settings.today())
@@ -55,7 +62,12 @@ def quarterly_billing(
         warehouse_lock(warehouse, run_id, "quarterly-billing"),
         gated_run(reports / f"{quarter}-{run_id[:8]}", run_id) as run,
     ):
-        counts = build_statements(warehouse, period_end, purchaser, case_id)
+        if uses_dask(runner, dask_address):
+            counts = build_statements_on_dask(
+                warehouse, period_end, purchaser, case_id, dask_address
+            )
+        else:
+            counts = build_statements(warehouse, period_end, purchaser, case_id)
         run.gate(
             audit_staged_marts(
                 warehouse, run_id, run.docs_dir, BILLING_MARTS, period_end, purchaser, case_id

@@ -30,6 +30,15 @@ run_app = typer.Typer(help="Run a job (a Prefect flow) now.", no_args_is_help=Tr
 app.add_typer(run_app, name="run")
 console = Console(stderr=True)
 
+# Financial records: whatever a command creates (the warehouse and its write-ahead log, output
+# folders and their parents, Data Docs, the lock file) is not readable by other users.
+PRIVATE_UMASK = 0o027
+
+
+@app.callback()
+def _private_files() -> None:
+    os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)  # keep any stricter umask
+
 
 class Scale(StrEnum):
     small = "small"
@@ -57,6 +66,29 @@ PurchaserOption = Annotated[
 CaseOption = Annotated[
     str | None, typer.Option("--case", help="Ad hoc: one case CC-I-DDD (own output folder)")
 ]
+
+
+class Runner(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+RunnerOption = Annotated[
+    Runner,
+    typer.Option(
+        help="Build the marts in this process, or per purchaser on Dask (2-worker "
+        "local cluster unless --dask-address)"
+    ),
+]
+DaskAddressOption = Annotated[
+    str | None,
+    typer.Option(help="With --runner dask: an existing Dask scheduler, e.g. tcp://host:8786"),
+]
+
+
+def _checked_runner(runner: Runner, dask_address: str | None) -> None:
+    if dask_address and runner != Runner.dask:
+        _fail("--dask-address needs --runner dask")
 
 
 def _checked_selection(purchaser: str | None, case_id: str | None) -> None:
@@ -165,10 +197,13 @@ def run_nightly(
     warehouse: WarehouseOption = None,
     out: OutOption = None,
     as_of: DateOption = None,
+    runner: RunnerOption = Runner.local,
+    dask_address: DaskAddressOption = None,
 ) -> None:
     """Load every new batch, then refresh the marts as of a date (default: today)."""
     from flows.nightly import nightly_refresh
 
+    _checked_runner(runner, dask_address)
     _quiet_console_tracebacks()
     try:
         summary = nightly_refresh(
@@ -176,6 +211,8 @@ def run_nightly(
             warehouse=_absolute(warehouse),
             out=_absolute(out),
             as_of=_date(as_of),
+            runner=runner.value,
+            dask_address=dask_address,
         )
     except _known_errors() as exc:
         _fail(_describe(exc))
@@ -189,11 +226,14 @@ def run_quarterly_billing(
     out: OutOption = None,
     purchaser: PurchaserOption = None,
     case: CaseOption = None,
+    runner: RunnerOption = Runner.local,
+    dask_address: DaskAddressOption = None,
 ) -> None:
     """Bill every purchaser for a quarter ended (default: the last one before today)."""
     from flows.quarterly_billing import quarterly_billing
 
     _checked_selection(purchaser, case)
+    _checked_runner(runner, dask_address)
     _quiet_console_tracebacks()
     try:
         summary = quarterly_billing(
@@ -202,6 +242,8 @@ def run_quarterly_billing(
             out=_absolute(out),
             purchaser=purchaser,
             case_id=case,
+            runner=runner.value,
+            dask_address=dask_address,
         )
     except _known_errors() as exc:
         _fail(_describe(exc))
@@ -215,11 +257,14 @@ def run_delivery_report(
     out: OutOption = None,
     purchaser: PurchaserOption = None,
     case: CaseOption = None,
+    runner: RunnerOption = Runner.local,
+    dask_address: DaskAddressOption = None,
 ) -> None:
     """The C1 file, delivery status and undelivered report (default: end of last month)."""
     from flows.delivery_report import delivery_report
 
     _checked_selection(purchaser, case)
+    _checked_runner(runner, dask_address)
     _quiet_console_tracebacks()
     try:
         summary = delivery_report(
@@ -228,6 +273,8 @@ def run_delivery_report(
             out=_absolute(out),
             purchaser=purchaser,
             case_id=case,
+            runner=runner.value,
+            dask_address=dask_address,
         )
     except _known_errors() as exc:
         _fail(_describe(exc))
@@ -241,11 +288,14 @@ def run_closure(
     out: OutOption = None,
     purchaser: PurchaserOption = None,
     case: CaseOption = None,
+    runner: RunnerOption = Runner.local,
+    dask_address: DaskAddressOption = None,
 ) -> None:
     """The closure worklist: ready cases, blockers, funds released (default: today)."""
     from flows.closure import closure_readiness
 
     _checked_selection(purchaser, case)
+    _checked_runner(runner, dask_address)
     _quiet_console_tracebacks()
     try:
         summary = closure_readiness(
@@ -254,6 +304,8 @@ def run_closure(
             out=_absolute(out),
             purchaser=purchaser,
             case_id=case,
+            runner=runner.value,
+            dask_address=dask_address,
         )
     except _known_errors() as exc:
         _fail(_describe(exc))

@@ -12,6 +12,9 @@
 from __future__ import annotations
 
 import csv
+import ctypes
+import errno
+import glob
 import os
 import shutil
 import tempfile
@@ -184,15 +187,22 @@ class RunFolder:
         self.final = final
         self.label = label
         self.work = final.parent / f".{final.name}.{label}.work"
+        _restore_interrupted_publication(final)
         if self.work.exists():
             shutil.rmtree(self.work)
         ensure_private_dir(self.work)
 
     def publish(self) -> Path:
+        if self.final.exists() and _exchange(self.work, self.final):
+            # One step: readers had the previous folder until now and the new one from now on.
+            failpoint("run_folder.publish.swapped")
+            shutil.rmtree(self.work, ignore_errors=True)  # the previous folder, swapped out
+            return self.final
+        # Where the system cannot exchange two paths: two renames, with a moment between them
+        # when `final` is missing (a crash there is repaired by the next RunFolder of `final`).
         previous = self.final.parent / f".{self.final.name}.{self.label}.previous"
         if self.final.exists():
             os.replace(self.final, previous)
-        failpoint("run_folder.publish.between_renames")
         os.replace(self.work, self.final)
         shutil.rmtree(previous, ignore_errors=True)
         return self.final
@@ -207,6 +217,38 @@ class RunFolder:
             shutil.rmtree(failed)
         os.replace(self.work, failed)
         return failed
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths atomically (Linux renameat2 RENAME_EXCHANGE): at no moment is
+    either name missing. False where the system or the file system cannot do it."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    fd, path, flags = ctypes.c_int, ctypes.c_char_p, ctypes.c_uint
+    renameat2.argtypes = [fd, path, fd, path, flags]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _restore_interrupted_publication(final: Path) -> None:
+    """A run killed between the two renames of the fallback left `final` missing and the
+    published folder aside as `.<final>.<label>.previous`: put it back before anyone replaces
+    `final` (the new folder of that run is discarded; its run is rerun)."""
+    if final.exists():
+        return
+    for previous in sorted(final.parent.glob(f".{glob.escape(final.name)}.*.previous")):
+        os.replace(previous, final)
+        return
 
 
 @contextmanager

@@ -14,6 +14,7 @@ import duckdb
 
 from fms.closure import build_buy_back_register, build_closure_readiness
 from fms.delivery import build_c1_transactions, build_delivery_status, build_undelivered_report
+from fms.failpoints import failpoint
 
 STAGING = "staging"
 
@@ -85,6 +86,7 @@ def publish_staged_marts(
     try:
         for name in names:
             con.execute(f"CREATE OR REPLACE TABLE main.{name} AS SELECT * FROM {STAGING}.{name}")
+            failpoint("publish_staged_marts.mart_replaced")
         con.execute(
             "INSERT INTO publications VALUES ($run_id, $job, $as_of, $seq, $at, $out)",
             {

@@ -37,6 +37,7 @@ from fms.billing.tables import (
     create_published_statement_tables,
 )
 from fms.billing.timeline import billing_timeline
+from fms.failpoints import failpoint
 from fms.outputs import staged_folder
 from fms.sqlfiles import read_sql
 
@@ -137,6 +138,7 @@ def publish_statements(
 
     if new_revisions:
         _insert_revisions(con, params, new_revisions, published_at)
+        failpoint("publish_statements.revisions_inserted")
     standing = {**unchanged, **new_revisions}
     to_write = {
         cc: rev

@@ -184,6 +184,16 @@ def _parquet_header(batch: str, path: Path) -> tuple[str, ...]:
 
 def _check_header(batch: str, entity: Entity, file: str, header: tuple[str, ...]) -> None:
     expected = entity.column_names
+    first_line = ",".join(header).lower()
+    if any(header) and not any(name in first_line for name in expected):
+        # Most likely the header row is missing and this is a data record: quoting it would put
+        # amounts and case ids into messages and logs.
+        raise BatchFileError(
+            batch,
+            file,
+            "no header row: the first line holds none of the expected column names "
+            f"({', '.join(expected)})",
+        )
     repeated = sorted(name for name, n in Counter(header).items() if n > 1)
     missing = [c for c in expected if c not in header]
     extra = [c for c in header if c not in expected]

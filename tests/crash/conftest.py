@@ -1,0 +1,59 @@
+"""One real Prefect server (127.0.0.1, own PREFECT_HOME) and one crash lab for the session."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from tests.crash.lab import CrashLab, KillPoint
+from tests.crash.runs import prefect_server
+
+TIMINGS: list[tuple[str, float]] = []
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory):
+    started = time.monotonic()
+    with prefect_server(tmp_path_factory.mktemp("prefect-home")) as api:
+        TIMINGS.append(("Prefect server start", time.monotonic() - started))
+        yield api
+
+
+@pytest.fixture(scope="session")
+def crash_lab(request, tmp_path_factory, prefect_api):
+    """Reference states, and every crashed run the session's tests ask for, started at once."""
+    items = request.session.items
+    lab = CrashLab(tmp_path_factory.mktemp("crash-lab"), prefect_api, workers=_workers())
+    try:
+        lab.prepare(
+            _requested_kills(items),
+            two_at_once=any(i.name.startswith("test_two_nightly_runs_at_once") for i in items),
+        )
+        yield lab
+    finally:
+        lab.close()
+        TIMINGS.extend(lab.timings)
+
+
+def _requested_kills(items) -> list[KillPoint]:
+    kills = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        kill = callspec.params.get("kill") if callspec else None
+        if isinstance(kill, KillPoint) and kill not in kills:
+            kills.append(kill)
+    return kills
+
+
+def _workers() -> int:
+    # Crashed runs are subprocesses; this process runs the references and recoveries meanwhile.
+    return max(2, min(4, os.cpu_count() or 2))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if TIMINGS:
+        terminalreporter.section("crash lab timings")
+        for what, seconds in TIMINGS:
+            terminalreporter.write_line(f"{seconds:6.1f} s  {what}")

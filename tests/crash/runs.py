@@ -1,0 +1,181 @@
+"""Real runs for the crash tests: `fms run` in a subprocess, or a flow in this process, both
+against one real Prefect server on 127.0.0.1 (a temporary server per run would cost seconds)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from fms.serve import ServeError, local_prefect_server
+
+TODAY = "2026-11-05"  # the load day (FMS_TODAY) of every run, so reruns judge dates alike
+AS_OF = date(2026, 11, 5)
+PERIOD_END = date(2026, 9, 30)  # the quarter the billing runs publish
+QUARTER = "2026Q3"
+RUN_TIMEOUT_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class PrefectApi:
+    url: str
+    home: Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def prefect_server(home: Path) -> Iterator[PrefectApi]:
+    """`prefect server start` on 127.0.0.1 (the project's own helper), UI off: it starts faster."""
+    env = {
+        "PREFECT_HOME": str(home),
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    with (home / "server.log").open("ab") as log, ExitStack() as stack:
+        for attempt in range(3):  # a free port can be taken by another process before we bind
+            try:
+                server = local_prefect_server(
+                    "127.0.0.1", free_port(), env=env, log=log, timeout=180
+                )
+                url = stack.enter_context(server)
+                break
+            except ServeError:
+                if attempt == 2:
+                    raise
+        yield PrefectApi(url, home)
+
+
+def fms_command() -> list[str]:
+    """The `fms` console script of this interpreter's environment (as `make run` uses it)."""
+    script = Path(sys.executable).with_name("fms")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "fms.cli"]
+
+
+def nightly_args(folder: Path, landing: Path) -> list[str]:
+    return [
+        "run",
+        "nightly",
+        "--landing",
+        str(landing),
+        "--warehouse",
+        str(warehouse_of(folder)),
+        "--out",
+        str(folder / "out"),
+        "--as-of",
+        AS_OF.isoformat(),
+    ]
+
+
+def billing_args(folder: Path) -> list[str]:
+    return [
+        "run",
+        "quarterly-billing",
+        "--period-end",
+        PERIOD_END.isoformat(),
+        "--warehouse",
+        str(warehouse_of(folder)),
+        "--out",
+        str(folder / "out"),
+    ]
+
+
+def load_day() -> date:
+    return date.fromisoformat(TODAY)
+
+
+def warehouse_of(folder: Path) -> Path:
+    return folder / "warehouse" / "fms.duckdb"
+
+
+def nightly_folder(folder: Path) -> Path:
+    return folder / "out" / "nightly" / AS_OF.isoformat()
+
+
+def statements_folder(folder: Path) -> Path:
+    return folder / "out" / "quarterly-billing" / QUARTER
+
+
+@dataclass(frozen=True)
+class CliRun:
+    returncode: int
+    output: str
+    seconds: float
+
+
+def run_cli(api: PrefectApi, args: list[str], failpoint: str | None = None) -> CliRun:
+    """`fms <args>` in a subprocess against the test server; FMS_FAILPOINT set if given."""
+    env = {k: v for k, v in os.environ.items() if k != "FMS_FAILPOINT"}
+    env |= {
+        "PREFECT_API_URL": api.url,
+        "PREFECT_HOME": str(api.home),
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "FMS_TODAY": TODAY,
+        "FMS_DUCKDB_MEMORY_LIMIT": "1GB",
+    }
+    if failpoint:
+        env["FMS_FAILPOINT"] = failpoint
+    started = time.monotonic()
+    done = subprocess.run(
+        [*fms_command(), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=RUN_TIMEOUT_SECONDS,
+    )
+    return CliRun(done.returncode, done.stdout, time.monotonic() - started)
+
+
+@contextmanager
+def in_process(api: PrefectApi) -> Iterator[None]:
+    """Run flows in this process against the test server, on the same load day as the CLI."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    before = os.environ.get("FMS_TODAY")
+    os.environ["FMS_TODAY"] = TODAY
+    try:
+        with temporary_settings({PREFECT_API_URL: api.url}):
+            yield
+    finally:
+        if before is None:
+            os.environ.pop("FMS_TODAY", None)
+        else:
+            os.environ["FMS_TODAY"] = before
+
+
+def nightly_in_process(api: PrefectApi, folder: Path, landing: Path) -> dict:
+    from flows.nightly import nightly_refresh
+
+    with in_process(api):
+        return nightly_refresh(
+            landing=landing, warehouse=warehouse_of(folder), out=folder / "out", as_of=AS_OF
+        )
+
+
+def billing_in_process(api: PrefectApi, folder: Path) -> dict:
+    from flows.quarterly_billing import quarterly_billing
+
+    with in_process(api):
+        return quarterly_billing(
+            period_end=PERIOD_END, warehouse=warehouse_of(folder), out=folder / "out"
+        )
+
+
+def copy_state(source: Path, target: Path) -> Path:
+    """A warehouse and output tree copied whole (no run holds them), for one scenario."""
+    shutil.copytree(source, target, symlinks=True)
+    return target

@@ -1,0 +1,116 @@
+"""A run killed (SIGKILL) anywhere leaves every batch whole or absent and every publication the
+previous one or the new one; the next run finishes with the same results as a run never killed.
+
+Each case starts `fms run` in a subprocess with FMS_FAILPOINT set (fms/failpoints.py): the
+process kills itself at that point, with no cleanup of any kind. Then, on what it left:
+- the process died of SIGKILL;
+- every batch is fully loaded or not at all (load_log, history and quarantine agree per batch)
+  and the input tables equal a reference state: before the run, after its first new batch, or
+  after all of them;
+- the published marts (with their publication record) and the published files each equal the
+  previous publication or the new one, whole;
+- the warehouse folder (with any write-ahead log the kill left) is private;
+- the next run, not killed, leaves every table and file as an uninterrupted run did.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from tests.crash import state
+from tests.crash.lab import KillPoint, snapshot
+from tests.crash.runs import warehouse_of
+
+pytestmark = pytest.mark.slow
+
+NIGHTLY = "nightly"
+BILLING = "billing"
+OLD = (("batches", "before"), ("marts", "before"), ("files", "before"))
+LOADED = (("batches", "after"), ("marts", "before"), ("files", "before"))
+
+KILLS = [
+    # Loading: each batch is one transaction.
+    KillPoint(
+        NIGHTLY, "load_batch.entity_loaded:3", "inside the first new batch, 3 entities in", OLD
+    ),
+    KillPoint(
+        NIGHTLY,
+        "load_batch.before_commit:2",
+        "second new batch complete, before its COMMIT (the first committed)",
+        (("batches", "first new batch"), ("marts", "before"), ("files", "before")),
+    ),
+    KillPoint(
+        NIGHTLY,
+        "load_batch.committed:1",
+        "between batches: the first new one committed, the next not begun",
+        (("batches", "first new batch"), ("marts", "before"), ("files", "before")),
+    ),
+    # Marts: built in staging, audited, swapped into main in one transaction.
+    KillPoint(NIGHTLY, "nightly.marts_staged", "marts rebuilt in staging, not audited", LOADED),
+    KillPoint(
+        NIGHTLY,
+        "atomic_path.written:3",
+        "writing files: the third one written, not renamed",
+        LOADED,
+    ),
+    KillPoint(
+        NIGHTLY, "publish_staged_marts.mart_replaced:2", "mid-swap: 2 of 5 marts replaced", LOADED
+    ),
+    # Files: the run folder is swapped in after the marts.
+    KillPoint(
+        NIGHTLY,
+        "nightly.marts_published",
+        "marts published, run folder not",
+        (("batches", "after"), ("marts", "after"), ("files", "before")),
+    ),
+    KillPoint(
+        NIGHTLY,
+        "run_folder.publish.swapped:1",
+        "run folder swapped in, the previous one not yet removed",
+        (("batches", "after"), ("marts", "after"), ("files", "after")),
+    ),
+    # Billing: revisions are records; files render them.
+    KillPoint(
+        BILLING,
+        "publish_statements.revisions_inserted",
+        "new revisions committed, their files not written",
+        (("statements", "after"), ("files", "before")),
+    ),
+    KillPoint(
+        BILLING,
+        "run_folder.publish.swapped:1",
+        "statement folder swapped in (revision 1 files carried over), the previous not removed",
+        (("statements", "after"), ("files", "after")),
+    ),
+]
+
+
+@pytest.mark.parametrize("kill", KILLS, ids=lambda k: f"{k.job}-{k.failpoint}")
+def test_a_killed_run_leaves_whole_batches_and_publications_and_the_next_run_recovers(
+    kill, crash_lab
+):
+    crash = crash_lab.crashed(kill)
+    assert crash.run.returncode == -signal.SIGKILL, (
+        f"the run was to die at {kill.failpoint} ({kill.moment}) but exited with "
+        f"{crash.run.returncode}:\n{crash.run.output[-3000:]}"
+    )
+    warehouse = warehouse_of(crash.folder)
+
+    assert state.batches_not_whole(warehouse) == []
+    left = snapshot(crash.folder, kill.job)
+    for part, expected in kill.expect:
+        matches = crash_lab.which(kill.job, left, part)
+        assert expected in matches, (
+            f"killed at {kill.failpoint} ({kill.moment}): the {part} should be as "
+            f"'{expected}', they match {matches or 'no reference state (half of one)'}"
+        )
+    assert state.world_readable(warehouse.parent) == []
+
+    recovered = crash_lab.recover(crash)
+    after = crash_lab.references[kill.job]["after"]
+    assert recovered.tables == after.tables
+    assert recovered.publication == after.publication
+    assert recovered.files == after.files
+    assert state.batches_not_whole(warehouse) == []

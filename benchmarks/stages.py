@@ -91,15 +91,15 @@ def floor_duckdb(spec: dict, parts: Parts) -> dict:
         select = f"SELECT {cols} FROM {source}"
         with parts(f.entity):
             if f.entity in created:
-                con.execute(f"INSERT INTO {f.entity} {select}", params)
+                count = con.execute(f"INSERT INTO {f.entity} {select}", params).fetchone()
             else:
-                con.execute(f"CREATE TABLE {f.entity} AS {select}", params)
+                count = con.execute(f"CREATE TABLE {f.entity} AS {select}", params).fetchone()
                 created.add(f.entity)
+        rows += count[0]
     with parts("checkpoint"):
         con.execute("CHECKPOINT")
-    for entity in created:
-        rows += con.execute(f"SELECT count(*) FROM {entity}").fetchone()[0]
-    con.close()
+    with parts("close"):
+        con.close()
     return {"files": len(files), "rows": rows}
 
 
@@ -153,10 +153,21 @@ def ingest(spec: dict, parts: Parts) -> dict:
 
 
 def _instrument_gate(parts: Parts) -> None:
+    """Time the gate's audit queries and GX runs per suite."""
     from fms.quality import gate
 
-    parts.wrap(gate, "audit_frame", "audit SQL -> pandas frame")
-    parts.wrap(gate.Validator, "run_suite", "GX expectations")
+    audit_frame, run_suite = gate.audit_frame, gate.Validator.run_suite
+
+    def timed_audit_frame(con, suite, params):
+        with parts(f"audit SQL -> pandas frame: {suite.name}"):
+            return audit_frame(con, suite, params)
+
+    def timed_run_suite(self, suite, frame):
+        with parts(f"GX expectations: {suite.name} ({len(frame):,} rows)"):
+            return run_suite(self, suite, frame)
+
+    gate.audit_frame = timed_audit_frame
+    gate.Validator.run_suite = timed_run_suite
     parts.wrap(gate, "record_results", "record dq_results")
 
 

@@ -14,10 +14,12 @@ from pathlib import Path
 import duckdb
 
 from fms.delivery.c1 import c1_file_name, write_c1_file
-from fms.outputs import Sheet, write_csv, write_xlsx
+from fms.outputs import write_csv
+from fms.table_workbook import TableSheet, write_table_xlsx
 
 # Tables are named by the caller and read through query_table($table): a bound name, never text
 # formatted into SQL. The ORDER BY names are constants of this module.
+ORDER_BY = {"status": ("case_id", "line_number"), "undelivered": ("case_id",)}
 TABLE_ORDER = {
     "status": "SELECT * FROM query_table($table) ORDER BY case_id, line_number",
     "undelivered": "SELECT * FROM query_table($table) ORDER BY case_id",
@@ -75,20 +77,20 @@ def publish_delivery_outputs(
     paths["delivery_status_csv"] = write_csv(
         out_dir / f"delivery_status_{stamp}.csv", columns, rows
     )
-    paths["delivery_status_xlsx"] = write_xlsx(
+    # Workbooks are rendered by DuckDB (one row per line can be millions of cells).
+    paths["delivery_status_xlsx"] = write_table_xlsx(
+        con,
         out_dir / f"delivery_status_{stamp}.xlsx",
-        [
-            Sheet(
-                "Delivery status",
-                columns,
-                rows,
-                money=money,
-                title_lines=(
-                    f"Delivery status of open case lines as of {as_of.isoformat()}",
-                    "Deliveries reported by the as-of date (SAMM C9.13); estimated = price code E",
-                ),
-            )
-        ],
+        TableSheet(
+            "Delivery status",
+            status_table,
+            ORDER_BY["status"],
+            money=money,
+            title_lines=(
+                f"Delivery status of open case lines as of {as_of.isoformat()}",
+                "Deliveries reported by the as-of date (SAMM C9.13); estimated = price code E",
+            ),
+        ),
     )
 
     columns, rows, money = read_table(con, undelivered_table, "undelivered")
@@ -99,21 +101,20 @@ def publish_delivery_outputs(
     paths["undelivered_report_csv"] = write_csv(
         out_dir / f"undelivered_report_{stamp}.csv", columns, rows
     )
-    paths["undelivered_report_xlsx"] = write_xlsx(
+    paths["undelivered_report_xlsx"] = write_table_xlsx(
+        con,
         out_dir / f"undelivered_report_{stamp}.xlsx",
-        [
-            Sheet(
-                "Undelivered report",
-                columns,
-                rows,
-                money=money,
-                title_lines=(
-                    f"Undelivered report: open cases as of {as_of.isoformat()} (SAMM C9.15.2.3.1)",
-                    f"{len(rows)} cases; total order value {money_text(totals[0])}; "
-                    f"delivered {money_text(totals[1])}; "
-                    f"undelivered {money_text(totals[2])}",
-                ),
-            )
-        ],
+        TableSheet(
+            "Undelivered report",
+            undelivered_table,
+            ORDER_BY["undelivered"],
+            money=money,
+            title_lines=(
+                f"Undelivered report: open cases as of {as_of.isoformat()} (SAMM C9.15.2.3.1)",
+                f"{len(rows)} cases; total order value {money_text(totals[0])}; "
+                f"delivered {money_text(totals[1])}; "
+                f"undelivered {money_text(totals[2])}",
+            ),
+        ),
     )
     return paths

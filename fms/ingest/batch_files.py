@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from fms.contract import ENTITIES, ENTITY_BY_NAME, Entity
+from fms.ingest.csv_lines import LineTooWide, scan_blank_lines
 
 BATCH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SUFFIXES = (".csv", ".parquet")
@@ -129,26 +130,15 @@ def _inspect(batch: str, entity: Entity, path: Path) -> BatchFile:
 def _scan_csv_lines(batch: str, path: Path) -> tuple[int, ...]:
     """Refuse a line too wide to read; return the blank lines between records (DuckDB's
     numbering: see BatchFile.blank_lines)."""
-    blank_lines = []
-    in_quotes = False  # inside a quoted field that goes on past the line end
-    duckdb_line = 0
-    with path.open("rb") as fh:
-        for number, line in enumerate(fh, start=1):
-            if line.count(b",") > MAX_COMMAS_PER_LINE:
-                raise BatchFileError(
-                    batch,
-                    path.name,
-                    f"line {number} holds more than {MAX_COMMAS_PER_LINE:,} commas, "
-                    "far more than any record of the contract",
-                )
-            if not in_quotes:
-                duckdb_line += 1
-                if line in (b"\n", b"\r\n"):
-                    blank_lines.append(duckdb_line)
-            # A doubled quote (an escaped one) flips the state twice.
-            if line.count(b'"') % 2:
-                in_quotes = not in_quotes
-    return tuple(blank_lines)
+    try:
+        return tuple(scan_blank_lines(path, MAX_COMMAS_PER_LINE))
+    except LineTooWide as exc:
+        raise BatchFileError(
+            batch,
+            path.name,
+            f"line {exc.line_number} holds more than {MAX_COMMAS_PER_LINE:,} commas, "
+            "far more than any record of the contract",
+        ) from None
 
 
 def _csv_header(batch: str, path: Path) -> tuple[str, ...]:

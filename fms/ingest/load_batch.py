@@ -295,25 +295,52 @@ def _judge(
     )
 
 
-def _insert_clean_rows(con: duckdb.DuckDBPyConnection, entity: Entity, loaded_in: str) -> None:
+def _insert_clean_rows(
+    con: duckdb.DuckDBPyConnection, entity: Entity, loaded_in: str, newest: bool
+) -> None:
+    """Append judged's clean rows to history and make the current rows of their keys right.
+
+    `newest`: the rows come from a file of the batch being loaded, so each is the latest
+    version of its key (the batch is the latest loaded, and a key given twice in a file is
+    quarantined): they replace their keys' current rows as they are. Retried rows keep their
+    own, older batch and may be superseded: their keys are recomputed from history."""
     cols = ", ".join(f'"{c}"' for c in entity.column_names)
-    con.execute(
-        f"INSERT INTO {entity.name}_history SELECT {cols}, _batch, _batch_seq, _file, "
-        "_row_number, $loaded_in FROM judged WHERE len(problems) = 0",
-        {"loaded_in": loaded_in},
+    clean = (
+        f"SELECT {cols}, _batch, _batch_seq, _file, _row_number, $loaded_in FROM judged "
+        "WHERE len(problems) = 0"
     )
-    _refresh_current(con, entity)
+    con.execute(f"INSERT INTO {entity.name}_history {clean}", {"loaded_in": loaded_in})
+    if newest:
+        _replace_current(con, entity, clean, {"loaded_in": loaded_in})
+    else:
+        _refresh_current(con, entity)
+
+
+def _touched_keys(con: duckdb.DuckDBPyConnection, entity: Entity) -> str:
+    """Create temp table `touched` (keys of judged's clean rows); return the join condition."""
+    key = ", ".join(f'"{k}"' for k in entity.key)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {key} FROM judged "
+        "WHERE len(problems) = 0"
+    )
+    return " AND ".join(f'x."{k}" = t."{k}"' for k in entity.key)
+
+
+def _replace_current(
+    con: duckdb.DuckDBPyConnection, entity: Entity, clean: str, params: dict
+) -> None:
+    """Upsert the newest versions: delete their keys' current rows, insert them."""
+    has_rows = con.execute(f"SELECT EXISTS (SELECT 1 FROM {entity.name})").fetchall()[0][0]
+    if has_rows:  # a first load of an entity has nothing to replace
+        match = _touched_keys(con, entity)
+        con.execute(f"DELETE FROM {entity.name} AS x USING touched AS t WHERE {match}")
+    con.execute(f"INSERT INTO {entity.name} {clean}", params)
 
 
 def _refresh_current(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     """The current row of each key touched by `judged` is its latest version in history
     (latest batch loaded, then latest row), whichever order the versions arrived in."""
-    key = ", ".join(f'"{k}"' for k in entity.key)
-    match = " AND ".join(f'x."{k}" = t."{k}"' for k in entity.key)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {key} FROM judged "
-        "WHERE len(problems) = 0"
-    )
+    match = _touched_keys(con, entity)
     con.execute(f"DELETE FROM {entity.name} AS x USING touched AS t WHERE {match}")
     con.execute(
         f"""
@@ -354,7 +381,7 @@ def _load_file(
     entity = file.entity
     malformed = _read_into_raw_input(con, batch, seq, file)
     _judge(con, entity, load_date, check_duplicates=True)
-    _insert_clean_rows(con, entity, batch)
+    _insert_clean_rows(con, entity, batch, newest=True)
     raw_json = "json_object(" + ", ".join(f"'{c}', r.\"{c}\"" for c in file.header) + ")"
     con.execute(
         f"""
@@ -430,7 +457,7 @@ def _retry_quarantined(
     )
     # Rows from different batches may share a row number: the trace is (batch, row number).
     _judge(con, entity, load_date, check_duplicates=False)
-    _insert_clean_rows(con, entity, batch)
+    _insert_clean_rows(con, entity, batch, newest=False)
     resolved = con.execute(
         """
         UPDATE quarantine AS q SET resolved_in_batch = $batch

@@ -40,7 +40,8 @@ def test_every_injected_bad_row_is_quarantined_with_the_manifests_reason(loaded)
         }
     expected = {
         (i["batch"], i["file"], i["row_number"]): (
-            i["expected_reason_code"], i.get("resolved_in_batch")
+            i["expected_reason_code"],
+            i.get("resolved_in_batch"),
         )
         for i in manifest["injected"]
     }

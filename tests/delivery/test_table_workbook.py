@@ -1,0 +1,142 @@
+"""The DuckDB-rendered workbook reads back, cell for cell, as what fms.outputs.write_xlsx writes
+for the same rows: same values, same cell types, same number formats, same rules for amounts
+beyond Excel's 15 digits and for text a spreadsheet could run."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+
+import duckdb
+import openpyxl
+import pytest
+
+from fms.outputs import DATE_FORMAT, MONEY_FORMAT, Sheet, write_xlsx
+from fms.table_workbook import TableSheet, column_letter, write_table_xlsx
+
+ROWS = [
+    # id, amount (money), rate, count, day, flag, text
+    (1, Decimal("1234.50"), Decimal("0.0400"), 7, date(2026, 11, 5), True, "plain"),
+    (2, Decimal("-9999999999999.99"), Decimal("1.5"), 10**15 - 1, date(1900, 3, 1), False, "=1+1"),
+    (3, Decimal("10000000000000.00"), None, 10**15, date(1899, 12, 31), None, 'a & b <c> "d"'),
+    (4, Decimal("0.01"), Decimal("0"), -5, None, True, "tab\tcr\rlf\nend"),
+    (5, None, Decimal("12.345678"), None, date(9999, 12, 31), False, "bell\x07 and \x1f"),
+    (6, Decimal("-0.01"), Decimal("3"), 0, date(2000, 2, 29), True, "_x0041_ stays literal"),
+    (7, Decimal("99.99"), Decimal("2"), 1, date(2026, 1, 1), True, "x" * 40_000),
+    (8, Decimal("5.00"), Decimal("2"), 1, date(2026, 1, 1), True, None),
+]
+COLUMNS = ["id", "amount", "rate", "quantity", "day", "flag", "note"]
+
+
+@pytest.fixture
+def con():
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t (id INTEGER, amount DECIMAL(18,2), rate DECIMAL(9,6), quantity BIGINT, "
+        "day DATE, flag BOOLEAN, note VARCHAR)"
+    )
+    # Inserted out of order: the sheet's order comes from order_by.
+    con.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)", list(reversed(ROWS)))
+    yield con
+    con.close()
+
+
+def _cells(path):
+    sheet = openpyxl.load_workbook(path).active
+    return sheet, [[(c.value, c.number_format, c.data_type) for c in row] for row in sheet]
+
+
+def test_column_letters():
+    assert [column_letter(i) for i in (0, 25, 26, 51, 52, 701, 702)] == [
+        "A",
+        "Z",
+        "AA",
+        "AZ",
+        "BA",
+        "ZZ",
+        "AAA",
+    ]
+
+
+def test_reads_back_as_write_xlsx_writes_the_same_rows(con, tmp_path):
+    titles = ("Delivery status as of 2026-11-05 & more", "second line")
+    write_table_xlsx(
+        con,
+        tmp_path / "fast.xlsx",
+        TableSheet("Status", "t", ("id",), money=frozenset({"amount"}), title_lines=titles),
+    )
+    write_xlsx(
+        tmp_path / "slow.xlsx",
+        [Sheet("Status", COLUMNS, ROWS, money=frozenset({"amount"}), title_lines=titles)],
+    )
+    fast_sheet, fast = _cells(tmp_path / "fast.xlsx")
+    slow_sheet, slow = _cells(tmp_path / "slow.xlsx")
+    # Two deliberate differences. xlsxwriter writes 1899-12-31 as a time of day: here it is
+    # text. xlsxwriter leaves a literal "_x0041_" for Excel to show as "A": here it is escaped.
+    day, note = COLUMNS.index("day"), COLUMNS.index("note")
+    assert fast[6][day] == ("1899-12-31", "General", "s")
+    assert fast[9][note][0] == "_x005F" + slow[9][note][0]
+    fast[6][day], fast[9][note] = slow[6][day], slow[9][note]
+    assert fast == slow
+    assert fast_sheet.freeze_panes == slow_sheet.freeze_panes == "A5"
+    assert fast_sheet.auto_filter.ref == slow_sheet.auto_filter.ref == "A4:G12"
+    assert fast_sheet.title == "Status"
+
+
+def test_cells_hold_the_exact_figures(con, tmp_path):
+    write_table_xlsx(
+        con, tmp_path / "t.xlsx", TableSheet("t", "t", ("id",), money=frozenset({"amount"}))
+    )
+    _, rows = _cells(tmp_path / "t.xlsx")
+    header, data = rows[0], rows[1:]
+    assert [v for v, _, _ in header] == COLUMNS
+    by_id = {r[0][0]: r for r in data}
+    assert [r[0][0] for r in data] == [1, 2, 3, 4, 5, 6, 7, 8]
+    amount, rate, quantity, day, flag, note = (by_id[1][i] for i in range(1, 7))
+    assert amount == (1234.5, MONEY_FORMAT, "n")
+    assert rate[0] == 0.04 and rate[1] == "0.00####"
+    assert quantity == (7, "General", "n")
+    assert day == (datetime(2026, 11, 5), DATE_FORMAT, "d")
+    assert flag[0] is True and note[0] == "plain"
+    # Below 10^13 a number to the cent; from 10^13 on (10^15 for integers) exact text.
+    assert Decimal(str(by_id[2][1][0])) == Decimal("-9999999999999.99")
+    assert by_id[3][1][:1] == ("10000000000000.00",)
+    assert by_id[2][3][0] == 10**15 - 1 and by_id[3][3][0] == str(10**15)
+    # Excel's serial days start 1900-03-01; earlier dates are text.
+    assert by_id[2][4][0] == datetime(1900, 3, 1) and by_id[3][4][0] == "1899-12-31"
+    assert by_id[5][4][0] == datetime(9999, 12, 31)
+    # Text stays text, formula-looking text included. Control characters and a literal _xHHHH_
+    # are written in Excel's escapes (as xlsxwriter does; openpyxl shows them unescaped).
+    assert by_id[2][6][:1] == ("=1+1",) and by_id[2][6][2] == "s"
+    assert by_id[3][6][0] == 'a & b <c> "d"'
+    assert by_id[4][6][0] == "tab\tcr_x000D_lf\nend"  # Excel reads _x000D_ as the CR
+    assert by_id[5][6][0] == "bell_x0007_ and _x001F_"
+    assert by_id[6][6][0] == "_x005F_x0041_ stays literal"  # Excel shows _x0041_
+    assert by_id[7][6][0] == "x" * 32767  # Excel's longest cell text
+    # NULLs are blank cells.
+    assert by_id[5][1][0] is None and by_id[3][5][0] is None and by_id[8][6][0] is None
+
+
+def test_same_table_same_bytes(con, tmp_path):
+    sheet = TableSheet("t", "t", ("id",), money=frozenset({"amount"}), title_lines=("x",))
+    first = write_table_xlsx(con, tmp_path / "a.xlsx", sheet).read_bytes()
+    second = write_table_xlsx(con, tmp_path / "b.xlsx", sheet).read_bytes()
+    assert first == second
+    assert zipfile.ZipFile(tmp_path / "a.xlsx").testzip() is None
+
+
+def test_an_empty_table_is_a_header_only_sheet(con, tmp_path):
+    con.execute("DELETE FROM t")
+    write_table_xlsx(con, tmp_path / "e.xlsx", TableSheet("e", "t", ("id",)))
+    sheet, rows = _cells(tmp_path / "e.xlsx")
+    assert [[v for v, _, _ in r] for r in rows] == [COLUMNS]
+    assert sheet.auto_filter.ref is None
+
+
+def test_floats_are_refused(tmp_path):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE f AS SELECT 1.5::DOUBLE AS x")
+    with pytest.raises(TypeError, match="floats are not written"):
+        write_table_xlsx(con, tmp_path / "f.xlsx", TableSheet("f", "f", ("x",)))
+    assert not (tmp_path / "f.xlsx").exists()

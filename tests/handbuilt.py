@@ -60,7 +60,10 @@ def insert(con: duckdb.DuckDBPyConnection, entity_name: str, *rows: dict) -> Non
         values += ["test", 1, f"{entity_name}.csv", i, "test"]
         marks = ", ".join("?" for _ in values)
         con.execute(f"INSERT INTO {entity_name}_history VALUES ({marks})", values)
-        con.execute(f"INSERT OR REPLACE INTO {entity_name} VALUES ({marks})", values)
+        # The current tables have no key constraint (one row per key is the load's job).
+        match = " AND ".join(f'"{k}" = ?' for k in entity.key)
+        con.execute(f"DELETE FROM {entity_name} WHERE {match}", [row.get(k) for k in entity.key])
+        con.execute(f"INSERT INTO {entity_name} VALUES ({marks})", values)
 
 
 def d(text: str) -> date:

@@ -14,28 +14,21 @@ from pathlib import Path
 import duckdb
 
 from fms.delivery.c1 import c1_file_name, write_c1_file
-from fms.outputs import write_csv
-from fms.table_workbook import TableSheet, write_table_xlsx
+from fms.table_workbook import TableSheet, write_table_csv, write_table_xlsx
 
 # Tables are named by the caller and read through query_table($table): a bound name, never text
-# formatted into SQL. The ORDER BY names are constants of this module.
+# formatted into SQL. The report orders are constants of this module.
 ORDER_BY = {"status": ("case_id", "line_number"), "undelivered": ("case_id",)}
-TABLE_ORDER = {
-    "status": "SELECT * FROM query_table($table) ORDER BY case_id, line_number",
-    "undelivered": "SELECT * FROM query_table($table) ORDER BY case_id",
-}
 DATES_IN = {
     "as_of": "SELECT DISTINCT as_of FROM query_table($table)",
     "reporting_date": "SELECT DISTINCT reporting_date FROM query_table($table)",
 }
 
 
-def read_table(con: duckdb.DuckDBPyConnection, table: str, kind: str):
-    """(columns, rows, money columns) of a mart table in report order; money stays Decimal."""
-    result = con.execute(TABLE_ORDER[kind], {"table": table})
-    columns = [d[0] for d in result.description]
-    money = frozenset(d[0] for d in result.description if "DECIMAL" in str(d[1]))
-    return columns, result.fetchall(), money
+def money_columns(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
+    """The DECIMAL columns of a mart table: amounts, shown with the currency format."""
+    result = con.execute("SELECT * FROM query_table($table) LIMIT 0", {"table": table})
+    return frozenset(d[0] for d in result.description if "DECIMAL" in str(d[1]))
 
 
 def check_as_of(con: duckdb.DuckDBPyConnection, table: str, column: str, as_of: date) -> None:
@@ -73,11 +66,11 @@ def publish_delivery_outputs(
     # First: write_c1_file refuses an unsendable table before anything is written.
     paths = {"c1": write_c1_file(con, c1_table, out_dir / c1_file_name(as_of))}
 
-    columns, rows, money = read_table(con, status_table, "status")
-    paths["delivery_status_csv"] = write_csv(
-        out_dir / f"delivery_status_{stamp}.csv", columns, rows
+    # Files are rendered by DuckDB (one row per line can be millions of cells).
+    status_money = money_columns(con, status_table)
+    paths["delivery_status_csv"] = write_table_csv(
+        con, out_dir / f"delivery_status_{stamp}.csv", status_table, ORDER_BY["status"]
     )
-    # Workbooks are rendered by DuckDB (one row per line can be millions of cells).
     paths["delivery_status_xlsx"] = write_table_xlsx(
         con,
         out_dir / f"delivery_status_{stamp}.xlsx",
@@ -85,7 +78,7 @@ def publish_delivery_outputs(
             "Delivery status",
             status_table,
             ORDER_BY["status"],
-            money=money,
+            money=status_money,
             title_lines=(
                 f"Delivery status of open case lines as of {as_of.isoformat()}",
                 "Deliveries reported by the as-of date (SAMM C9.13); estimated = price code E",
@@ -93,13 +86,14 @@ def publish_delivery_outputs(
         ),
     )
 
-    columns, rows, money = read_table(con, undelivered_table, "undelivered")
-    totals = [
-        sum((row[columns.index(name)] for row in rows), Decimal("0.00"))
-        for name in ("total_order_value", "delivered_value", "undelivered_value")
-    ]
-    paths["undelivered_report_csv"] = write_csv(
-        out_dir / f"undelivered_report_{stamp}.csv", columns, rows
+    cases, order, delivered, undelivered = con.execute(
+        "SELECT count(*), coalesce(sum(total_order_value), 0), "
+        "coalesce(sum(delivered_value), 0), coalesce(sum(undelivered_value), 0) "
+        "FROM query_table($table)",
+        {"table": undelivered_table},
+    ).fetchall()[0]
+    paths["undelivered_report_csv"] = write_table_csv(
+        con, out_dir / f"undelivered_report_{stamp}.csv", undelivered_table, ORDER_BY["undelivered"]
     )
     paths["undelivered_report_xlsx"] = write_table_xlsx(
         con,
@@ -108,12 +102,12 @@ def publish_delivery_outputs(
             "Undelivered report",
             undelivered_table,
             ORDER_BY["undelivered"],
-            money=money,
+            money=money_columns(con, undelivered_table),
             title_lines=(
                 f"Undelivered report: open cases as of {as_of.isoformat()} (SAMM C9.15.2.3.1)",
-                f"{len(rows)} cases; total order value {money_text(totals[0])}; "
-                f"delivered {money_text(totals[1])}; "
-                f"undelivered {money_text(totals[2])}",
+                f"{cases} cases; total order value {money_text(order)}; "
+                f"delivered {money_text(delivered)}; "
+                f"undelivered {money_text(undelivered)}",
             ),
         ),
     )

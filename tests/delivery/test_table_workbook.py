@@ -4,6 +4,7 @@ beyond Excel's 15 digits and for text a spreadsheet could run."""
 
 from __future__ import annotations
 
+import csv
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,8 +13,8 @@ import duckdb
 import openpyxl
 import pytest
 
-from fms.outputs import DATE_FORMAT, MONEY_FORMAT, Sheet, write_xlsx
-from fms.table_workbook import TableSheet, column_letter, write_table_xlsx
+from fms.outputs import DATE_FORMAT, MONEY_FORMAT, Sheet, write_csv, write_xlsx
+from fms.table_workbook import TableSheet, column_letter, write_table_csv, write_table_xlsx
 
 ROWS = [
     # id, amount (money), rate, count, day, flag, text
@@ -140,3 +141,29 @@ def test_floats_are_refused(tmp_path):
     with pytest.raises(TypeError, match="floats are not written"):
         write_table_xlsx(con, tmp_path / "f.xlsx", TableSheet("f", "f", ("x",)))
     assert not (tmp_path / "f.xlsx").exists()
+
+
+def test_csv_reads_back_as_write_csv_writes_the_same_rows(con, tmp_path):
+    write_table_csv(con, tmp_path / "fast.csv", "t", ("id",))
+    # write_csv is given the rows as read from the table (its decimals carry the table's scale).
+    write_csv(tmp_path / "slow.csv", COLUMNS, con.execute("SELECT * FROM t ORDER BY id").fetchall())
+
+    def parsed(path):
+        with path.open(newline="", encoding="utf-8") as fh:
+            return list(csv.reader(fh))
+
+    fast, slow = parsed(tmp_path / "fast.csv"), parsed(tmp_path / "slow.csv")
+    assert fast == slow
+    assert fast[1] == ["1", "1234.50", "0.040000", "7", "2026-11-05", "true", "plain"]
+    assert fast[2][6] == "'=1+1"  # defused, as write_csv does
+    # Same table, same bytes.
+    again = write_table_csv(con, tmp_path / "again.csv", "t", ("id",))
+    assert again.read_bytes() == (tmp_path / "fast.csv").read_bytes()
+
+
+def test_csv_refuses_floats(tmp_path):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE f AS SELECT 1.5::DOUBLE AS x")
+    with pytest.raises(TypeError, match="floats are not written"):
+        write_table_csv(con, tmp_path / "f.csv", "f", ("x",))
+    assert not (tmp_path / "f.csv").exists()

@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 
 from fms import settings
 from fms.outputs import RunFolder
-from fms.quality.gate import QualityReport, release_validator
+from fms.quality.gate import QualityReport, preload_great_expectations, release_validator
 from tasks.failures import describe_failure
 from tasks.quality import raise_if_critical, report_data_quality
 
@@ -65,6 +65,7 @@ def gated_run(final: Path, run_id: str) -> Iterator[GatedRun]:
     """On success the run folder becomes `final` with its data-quality report; on any failure
     it is kept beside it as `<final>.failed-<run>` and the published `final` stays as it was."""
     run = GatedRun(run_id, RunFolder(final, run_id[:8]))
+    preload_great_expectations()  # in the background while the run loads and builds
     try:
         yield run
         report_data_quality(run.reports, run.folder.work, run.folder.final)

@@ -27,6 +27,20 @@ class Suite:
     description: str
     expectations: tuple[dict, ...]
 
+    def columns_used(self) -> frozenset[str] | None:
+        """The audit columns the expectations and the examples read; None when an expectation
+        judges the frame's whole set of columns."""
+        used = set(self.key)
+        for e in self.expectations:
+            kwargs = e["kwargs"]
+            if e["type"] == "expect_table_columns_to_match_set" and kwargs.get("exact_match"):
+                return None
+            for name in ("column", "column_A", "column_B"):
+                if name in kwargs:
+                    used.add(kwargs[name])
+            used.update(kwargs.get("column_list", ()), kwargs.get("column_set", ()))
+        return frozenset(used)
+
     @classmethod
     def from_file(cls, path: Path) -> Suite:
         doc = json.loads(path.read_text(encoding="utf-8"))

@@ -3,6 +3,7 @@ passes on a clean hand-built warehouse. Real GX runs on real DuckDB files."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from fms.billing import build_billing_statements, build_purchaser_statements
 from fms.closure import BLOCKER_CODES
 from fms.contract import ENTITY_BY_NAME, REASONS
 from fms.publication import build_staged_marts
-from fms.quality.gate import DataQualityError, Validator, validate
+from fms.quality.gate import DataQualityError, Validator, audit_frame, validate
 from fms.quality.suites import load_suites
 from tests.handbuilt import d, insert, open_warehouse
 
@@ -376,3 +377,26 @@ def test_results_are_recorded_in_dq_results(tmp_path, validator):
         {"e": "case_id agrees with country_code, implementing_agency and case_designator"},
     ).fetchall()
     assert rows == [("run-1", "input_cases", "critical", True)]
+
+
+def test_audit_frames_hold_only_the_columns_the_suite_reads(tmp_path):
+    con = clean_warehouse(tmp_path)
+    suite = SUITES["input_deliveries"]
+    frame = audit_frame(con, suite, params_for("x"))
+    assert set(frame.columns) == suite.columns_used()
+    assert {"delivery_id", "shipped_before_reported"} <= set(frame.columns)
+    assert "shipment_date" not in frame.columns  # computed into a check, not judged itself
+    # A suite that judges the whole set of columns keeps every column.
+    whole = replace(
+        suite,
+        expectations=(
+            {
+                "type": "expect_table_columns_to_match_set",
+                "kwargs": {"column_set": ["delivery_id"], "exact_match": True},
+                "severity": "critical",
+                "meta": {"rule": "exact columns"},
+            },
+        ),
+    )
+    assert whole.columns_used() is None
+    assert "shipment_date" in audit_frame(con, whole, params_for("x")).columns

@@ -24,7 +24,10 @@ def find_new_batches(warehouse: Path, landing: Path) -> list[str]:
     new = []
     with connect(warehouse) as con:
         for folder in list_batch_folders(landing):
-            if not batch_already_loaded(con, read_batch(folder)):
+            # Checksums decide "already loaded"; a new batch is inspected whole, so a file
+            # that cannot load stops the run here, before anything loads.
+            if not batch_already_loaded(con, read_batch(folder, scan_lines=False)):
+                read_batch(folder)
                 new.append(folder.name)
     logger.info("%d new batch(es) under %s: %s", len(new), landing, ", ".join(new) or "none")
     return new

@@ -82,8 +82,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_batch(folder: Path) -> Batch:
-    """Inspect a batch folder: which entity each file holds, its checksum and its header."""
+def read_batch(folder: Path, scan_lines: bool = True) -> Batch:
+    """Inspect a batch folder: which entity each file holds, its checksum and its header, and
+    (`scan_lines`, needed to load it) every line of its CSV files."""
     batch = folder.name
     if not BATCH_NAME.match(batch):
         raise BatchFileError(batch, None, "batch folder name must be letters, digits, . _ -")
@@ -115,15 +116,15 @@ def read_batch(folder: Path) -> Batch:
                 "both a CSV and a Parquet file for one entity",
             )
         if paths:
-            files.append(_inspect(batch, entity, paths[0]))
+            files.append(_inspect(batch, entity, paths[0], scan_lines))
     return Batch(batch, folder, tuple(files))
 
 
-def _inspect(batch: str, entity: Entity, path: Path) -> BatchFile:
+def _inspect(batch: str, entity: Entity, path: Path, scan_lines: bool) -> BatchFile:
     fmt = path.suffix.lstrip(".")
     header = _csv_header(batch, path) if fmt == "csv" else _parquet_header(batch, path)
     _check_header(batch, entity, path.name, header)
-    blank_lines = _scan_csv_lines(batch, path) if fmt == "csv" else ()
+    blank_lines = _scan_csv_lines(batch, path) if fmt == "csv" and scan_lines else ()
     return BatchFile(entity, path, fmt, sha256_of(path), header, blank_lines)
 
 

@@ -79,10 +79,11 @@ def load_new_batches(
     """
     results = []
     for folder in list_batch_folders(landing):
-        batch = read_batch(folder)
-        if batch_already_loaded(con, batch):
-            results.append(BatchResult(batch.name, "skipped"))
+        # A batch loaded before needs only its checksums compared, not its lines scanned.
+        if batch_already_loaded(con, read_batch(folder, scan_lines=False)):
+            results.append(BatchResult(folder.name, "skipped"))
             continue
+        batch = read_batch(folder)
         if progress:
             progress(f"loading batch {batch.name}")
         results.append(load_batch(con, batch, load_date, progress))

@@ -9,7 +9,7 @@ from pathlib import Path
 from prefect import get_run_logger, task
 
 from fms.ingest.batch_files import list_batch_folders, read_batch
-from fms.ingest.load_batch import batch_already_loaded, load_batch
+from fms.ingest.load_batch import batch_already_loaded, batch_name_loaded, load_batch
 from fms.warehouse import connect
 from tasks.failures import RETRY_TRANSIENT
 
@@ -24,10 +24,13 @@ def find_new_batches(warehouse: Path, landing: Path) -> list[str]:
     new = []
     with connect(warehouse) as con:
         for folder in list_batch_folders(landing):
-            # Checksums decide "already loaded"; a new batch is inspected whole, so a file
-            # that cannot load stops the run here, before anything loads.
-            if not batch_already_loaded(con, read_batch(folder, scan_lines=False)):
-                read_batch(folder)
+            if batch_name_loaded(con, folder.name):
+                # Its checksums decide: unchanged is skipped, changed stops the run here.
+                batch_already_loaded(con, read_batch(folder, scan_lines=False))
+            else:
+                # Files and headers are checked here, before anything loads; the lines and
+                # checksums when the batch loads.
+                read_batch(folder, scan_lines=False, checksums=False)
                 new.append(folder.name)
     logger.info("%d new batch(es) under %s: %s", len(new), landing, ", ".join(new) or "none")
     return new

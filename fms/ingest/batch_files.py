@@ -82,9 +82,10 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_batch(folder: Path, scan_lines: bool = True) -> Batch:
-    """Inspect a batch folder: which entity each file holds, its checksum and its header, and
-    (`scan_lines`, needed to load it) every line of its CSV files."""
+def read_batch(folder: Path, scan_lines: bool = True, checksums: bool = True) -> Batch:
+    """Inspect a batch folder: which entity each file holds and its header, and what loading
+    it needs: every line of its CSV files scanned (`scan_lines`) and its checksums (`checksums`;
+    without them `sha256` is empty)."""
     batch = folder.name
     if not BATCH_NAME.match(batch):
         raise BatchFileError(batch, None, "batch folder name must be letters, digits, . _ -")
@@ -116,16 +117,19 @@ def read_batch(folder: Path, scan_lines: bool = True) -> Batch:
                 "both a CSV and a Parquet file for one entity",
             )
         if paths:
-            files.append(_inspect(batch, entity, paths[0], scan_lines))
+            files.append(_inspect(batch, entity, paths[0], scan_lines, checksums))
     return Batch(batch, folder, tuple(files))
 
 
-def _inspect(batch: str, entity: Entity, path: Path, scan_lines: bool) -> BatchFile:
+def _inspect(
+    batch: str, entity: Entity, path: Path, scan_lines: bool, checksums: bool
+) -> BatchFile:
     fmt = path.suffix.lstrip(".")
     header = _csv_header(batch, path) if fmt == "csv" else _parquet_header(batch, path)
     _check_header(batch, entity, path.name, header)
     blank_lines = _scan_csv_lines(batch, path) if fmt == "csv" and scan_lines else ()
-    return BatchFile(entity, path, fmt, sha256_of(path), header, blank_lines)
+    sha256 = sha256_of(path) if checksums else ""
+    return BatchFile(entity, path, fmt, sha256, header, blank_lines)
 
 
 def _scan_csv_lines(batch: str, path: Path) -> tuple[int, ...]:

@@ -22,7 +22,14 @@ import duckdb
 
 from fms.contract import ENTITIES, REASONS, RETRYABLE_REASONS, Entity
 from fms.failpoints import failpoint
-from fms.ingest.batch_files import Batch, BatchFile, BatchFileError, list_batch_folders, read_batch
+from fms.ingest.batch_files import (
+    BATCH_NAME,
+    Batch,
+    BatchFile,
+    BatchFileError,
+    list_batch_folders,
+    read_batch,
+)
 from fms.ingest.row_checks import reference_check_query, row_check_query
 
 REASON_ORDER = list(REASONS)
@@ -80,7 +87,8 @@ def load_new_batches(
     results = []
     for folder in list_batch_folders(landing):
         # A batch loaded before needs only its checksums compared, not its lines scanned.
-        if batch_already_loaded(con, read_batch(folder, scan_lines=False)):
+        loaded = batch_name_loaded(con, folder.name)
+        if loaded and batch_already_loaded(con, read_batch(folder, scan_lines=False)):
             results.append(BatchResult(folder.name, "skipped"))
             continue
         batch = read_batch(folder)
@@ -88,6 +96,16 @@ def load_new_batches(
             progress(f"loading batch {batch.name}")
         results.append(load_batch(con, batch, load_date, progress))
     return results
+
+
+def batch_name_loaded(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """A batch of this name was loaded (a name no batch may have never was: read_batch says
+    why it is refused)."""
+    if not BATCH_NAME.match(name):
+        return False
+    return bool(
+        con.execute("SELECT count(*) FROM batches WHERE batch = $b", {"b": name}).fetchall()[0][0]
+    )
 
 
 def batch_already_loaded(con: duckdb.DuckDBPyConnection, batch: Batch) -> bool:
@@ -167,9 +185,9 @@ def load_batch(
         con.execute("ROLLBACK")
         raise
     finally:
+        _drop_raw_input(con)
         for table in (
             "raw_read",
-            "raw_input",
             "raw_rejects",
             "raw_reject_scans",
             "judged",
@@ -182,6 +200,17 @@ def load_batch(
 # --- reading a file into raw_input -----------------------------------------------------------
 
 
+def _drop_raw_input(con: duckdb.DuckDBPyConnection) -> None:
+    """raw_input is a view over raw_read for a clean CSV file, a table otherwise."""
+    kind = con.execute(
+        "SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = 'raw_input' "
+        "UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE temporary "
+        "AND table_name = 'raw_input'"
+    ).fetchall()
+    for (what,) in kind:
+        con.execute(f"DROP {what} temp.raw_input")
+
+
 def _read_into_raw_input(
     con: duckdb.DuckDBPyConnection, batch: str, seq: int, file: BatchFile
 ) -> int:
@@ -191,8 +220,9 @@ def _read_into_raw_input(
     trace = {"batch": batch, "seq": seq, "file": file.name}
     text_cols = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in entity.column_names)
     if file.format == "parquet":
+        _drop_raw_input(con)
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE raw_input AS "
+            "CREATE TEMP TABLE raw_input AS "
             "SELECT $batch AS _batch, $seq AS _batch_seq, $file AS _file, "
             f"file_row_number + 1 AS _row_number, NULL::VARCHAR AS _raw, {text_cols} "
             "FROM read_parquet($path, file_row_number = true)",
@@ -203,12 +233,14 @@ def _read_into_raw_input(
     for table in ("raw_rejects", "raw_reject_scans"):
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE raw_read AS SELECT * FROM read_csv($path, "
+        "CREATE OR REPLACE TEMP TABLE raw_read AS SELECT $batch AS _batch, $seq AS _batch_seq, "
+        f"$file AS _file, NULL::VARCHAR AS _raw, {text_cols} FROM read_csv($path, "
         "header = true, auto_detect = false, columns = $columns, delim = ',', quote = '\"', "
         "escape = '\"', strict_mode = true, store_rejects = true, "
         "rejects_table = 'raw_rejects', rejects_scan = 'raw_reject_scans', "
         "max_line_size = $max_line)",
-        {
+        trace
+        | {
             "path": str(file.path),
             "columns": {name: "VARCHAR" for name in file.header},
             "max_line": MAX_LINE_BYTES,
@@ -219,10 +251,18 @@ def _read_into_raw_input(
     malformed = con.execute("SELECT count(DISTINCT line) FROM raw_rejects").fetchone()[0]
     # Temp-table rowids start at an offset but are consecutive in insertion (= file) order.
     ordinal = "rowid - (SELECT min(rowid) FROM raw_read) + 1"
+    names = ", ".join(f'"{c}"' for c in entity.column_names)
+    _drop_raw_input(con)
     if malformed == 0:
-        numbering = f"SELECT {ordinal} AS _row_number, * FROM raw_read"
+        # The usual case: a view numbering raw_read's rows, not a second copy of the file.
+        con.execute(
+            "CREATE TEMP VIEW raw_input AS SELECT _batch, _batch_seq, _file, "
+            f"{ordinal} AS _row_number, _raw, {names} FROM raw_read"
+        )
     else:
-        numbering = f"""
+        con.execute(
+            f"""
+            CREATE TEMP TABLE raw_input AS
             WITH rej AS (SELECT DISTINCT {REJECT_ORDINAL} AS ord FROM raw_rejects),
             slots AS (
                 SELECT r.o AS _row_number, row_number() OVER (ORDER BY r.o) AS k
@@ -230,15 +270,11 @@ def _read_into_raw_input(
                     AS r(o)
                 ANTI JOIN rej ON rej.ord = r.o
             )
-            SELECT slots._row_number, raw_read.*
-            FROM (SELECT {ordinal} AS k, * FROM raw_read) AS raw_read JOIN slots USING (k)
-        """
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE raw_input AS "
-        "SELECT $batch AS _batch, $seq AS _batch_seq, $file AS _file, _row_number, "
-        f"NULL::VARCHAR AS _raw, {text_cols} FROM ({numbering})",
-        trace | ({"blank_lines": list(file.blank_lines)} if malformed else {}),
-    )
+            SELECT n._batch, n._batch_seq, n._file, slots._row_number, n._raw, {names}
+            FROM (SELECT {ordinal} AS k, * FROM raw_read) AS n JOIN slots USING (k)
+            """,
+            {"blank_lines": list(file.blank_lines)},
+        )
     if malformed:
         con.execute(
             f"""
@@ -446,9 +482,10 @@ def _retry_quarantined(
     text_cols = ", ".join(
         f'json_extract_string(q."row", \'$."{c}"\') AS "{c}"' for c in entity.column_names
     )
+    _drop_raw_input(con)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE raw_input AS
+        CREATE TEMP TABLE raw_input AS
         SELECT q.batch AS _batch, b.batch_seq AS _batch_seq, q.file AS _file,
             q.row_number AS _row_number, q."row" AS _raw, {text_cols}
         FROM quarantine AS q JOIN batches AS b USING (batch)

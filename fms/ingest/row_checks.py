@@ -41,12 +41,14 @@ class _Builder:
         self.entity = entity
         self.params: dict[str, object] = {}
         self.problems: list[str] = []
+        self.conditions: list[str] = []
 
     def param(self, name: str, value: object) -> str:
         self.params[name] = value
         return f"${name}"
 
     def problem(self, condition: str, code: str, detail_sql: str) -> None:
+        self.conditions.append(condition)
         self.problems.append(
             f"CASE WHEN {condition} THEN {{'code': '{code}', 'detail': {detail_sql}}} END"
         )
@@ -185,6 +187,9 @@ def row_check_query(entity: Entity, source: str = "raw_input") -> RowCheckQuery:
         b.column_problems(col)
     b.extra_problems()
     problems = ",\n            ".join(b.problems)
+    # Clean rows (nearly all) skip building and filtering a list of every possible problem:
+    # DuckDB evaluates the THEN branch only for the rows where some check fails.
+    any_problem = "\n        OR ".join(f"({c}) IS TRUE" for c in b.conditions)
     columns = ", ".join(_q(c.name) for c in entity.columns)
     sql = f"""
 WITH v AS (
@@ -198,9 +203,11 @@ t AS (
     FROM v
 )
 SELECT _batch, _batch_seq, _file, _row_number, _raw, {columns},
-    list_filter([
+    CASE WHEN {any_problem}
+    THEN list_filter([
             {problems}
-        ], lambda p: p IS NOT NULL) AS problems
+        ], lambda p: p IS NOT NULL)
+    ELSE []::STRUCT(code VARCHAR, detail VARCHAR)[] END AS problems
 FROM t
 """
     return RowCheckQuery(sql, b.params)

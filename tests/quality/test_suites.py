@@ -7,13 +7,15 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+import duckdb
+import pandas
 import pytest
 
 from fms.billing import build_billing_statements, build_purchaser_statements
 from fms.closure import BLOCKER_CODES
 from fms.contract import ENTITY_BY_NAME, REASONS
 from fms.publication import build_staged_marts
-from fms.quality.gate import DataQualityError, Validator, audit_frame, validate
+from fms.quality.gate import DataQualityError, Validator, audit_frame, frame_of, validate
 from fms.quality.suites import load_suites
 from tests.handbuilt import d, insert, open_warehouse
 
@@ -400,3 +402,26 @@ def test_audit_frames_hold_only_the_columns_the_suite_reads(tmp_path):
     )
     assert whole.columns_used() is None
     assert "shipment_date" in audit_frame(con, whole, params_for("x")).columns
+
+
+def test_audit_frames_are_the_frames_duckdb_df_gives():
+    """Built through Arrow for speed, the frame GX judges is the one `.df()` gives: same
+    dtypes, same values, NULLs included, for every column type an audit query returns."""
+    con = duckdb.connect()
+    con.execute(
+        """
+        CREATE TABLE a AS SELECT * FROM (VALUES
+            ('X-1', 1, true, 12.50::DECIMAL(18,2), DATE '2026-01-02', 1.5::DOUBLE, 7),
+            (NULL, NULL, NULL, NULL, NULL, NULL, 8),
+            ('', -3, false, -0.01::DECIMAL(18,2), DATE '0001-01-01', NULL, 9)
+        ) v(text, number, flag, amount, day, ratio, count_without_nulls)
+        ORDER BY count_without_nulls
+        """
+    )
+    pandas.testing.assert_frame_equal(
+        frame_of(con.sql("SELECT * FROM a")), con.sql("SELECT * FROM a").df(), check_exact=True
+    )
+    # A type not handled here goes through .df() itself.
+    lists = con.sql("SELECT [1, 2] AS l, 'x' AS t")
+    pandas.testing.assert_frame_equal(frame_of(lists), lists.df())
+    assert len(frame_of(con.sql("SELECT * FROM a WHERE false"))) == 0

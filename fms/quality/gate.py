@@ -208,7 +208,7 @@ def _outcome(suite: Suite, spec: dict, r, frame, rows: int) -> ExpectationOutcom
     column = spec["kwargs"].get("column")
     shown = [c for c in (column, *suite.key) if c is not None and c in frame.columns]
     examples = [
-        {c: _plain(frame.iloc[position][c]) for c in dict.fromkeys(shown)}
+        {c: _plain(frame[c].iloc[position]) for c in dict.fromkeys(shown)}
         for position in (res.get("partial_unexpected_index_list") or [])[:MAX_EXAMPLES]
         if isinstance(position, int)
     ]

@@ -9,7 +9,7 @@ from pathlib import Path
 from prefect import get_run_logger, task
 
 from fms.ingest.batch_files import list_batch_folders, read_batch
-from fms.ingest.load_batch import batch_already_loaded, batch_name_loaded, load_batch
+from fms.ingest.load_batch import is_new_batch, load_batch
 from fms.warehouse import connect
 from tasks.failures import RETRY_TRANSIENT
 
@@ -24,12 +24,10 @@ def find_new_batches(warehouse: Path, landing: Path) -> list[str]:
     new = []
     with connect(warehouse) as con:
         for folder in list_batch_folders(landing):
-            if batch_name_loaded(con, folder.name):
-                # Its checksums decide: unchanged is skipped, changed stops the run here.
-                batch_already_loaded(con, read_batch(folder, scan_lines=False))
-            else:
-                # Files and headers are checked here, before anything loads; the lines and
-                # checksums when the batch loads.
+            # A loaded batch whose files changed stops the run here. A new one has its files
+            # and headers checked here, before anything loads; its lines and checksums when
+            # it loads.
+            if is_new_batch(con, folder):
                 read_batch(folder, scan_lines=False, checksums=False)
                 new.append(folder.name)
     logger.info("%d new batch(es) under %s: %s", len(new), landing, ", ".join(new) or "none")

@@ -86,9 +86,7 @@ def load_new_batches(
     """
     results = []
     for folder in list_batch_folders(landing):
-        # A batch loaded before needs only its checksums compared, not its lines scanned.
-        loaded = batch_name_loaded(con, folder.name)
-        if loaded and batch_already_loaded(con, read_batch(folder, scan_lines=False)):
+        if not is_new_batch(con, folder):
             results.append(BatchResult(folder.name, "skipped"))
             continue
         batch = read_batch(folder)
@@ -98,14 +96,16 @@ def load_new_batches(
     return results
 
 
-def batch_name_loaded(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """A batch of this name was loaded (a name no batch may have never was: read_batch says
-    why it is refused)."""
-    if not BATCH_NAME.match(name):
-        return False
-    return bool(
-        con.execute("SELECT count(*) FROM batches WHERE batch = $b", {"b": name}).fetchall()[0][0]
-    )
+def is_new_batch(con: duckdb.DuckDBPyConnection, folder: Path) -> bool:
+    """True when no batch of this name was loaded. A loaded one only has its checksums
+    compared (no line scan): unchanged it is not new, changed it raises BatchFileError. A name
+    no batch may have was never loaded: read_batch says why it is refused."""
+    if not BATCH_NAME.match(folder.name):
+        return True
+    loaded = con.execute(
+        "SELECT count(*) FROM batches WHERE batch = $b", {"b": folder.name}
+    ).fetchall()[0][0]
+    return not (loaded and batch_already_loaded(con, read_batch(folder, scan_lines=False)))
 
 
 def batch_already_loaded(con: duckdb.DuckDBPyConnection, batch: Batch) -> bool:

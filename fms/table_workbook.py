@@ -95,11 +95,11 @@ def _number(ref: str, expr: str, style: int | None) -> str:
     return f"'<c r=\"' || {ref} || '\"{s}><v>' || CAST({expr} AS VARCHAR) || '</v></c>'"
 
 
-def _cell_sql(column: str, type_name: str, letter: str, money: bool) -> str:
-    """SQL rendering one cell of `column` (a NULL is no cell at all, as a blank)."""
+def _cell_sql(column: str, t: str, letter: str, money: bool) -> str:
+    """SQL rendering one cell of `column`, of upper-case type `t` (a NULL is no cell at all,
+    as a blank)."""
     v = _quoted(column)
     ref = f"'{letter}' || __fms_row"
-    t = type_name.upper()
     if t.startswith("DECIMAL"):
         cell = (
             f"CASE WHEN abs({v}) >= {EXACT_DECIMAL_LIMIT} "
@@ -122,16 +122,20 @@ def _cell_sql(column: str, type_name: str, letter: str, money: bool) -> str:
             f"THEN {_number(ref, f'({v} - DATE {chr(39)}1899-12-30{chr(39)})', DAY)} "
             f"ELSE {_inline_string(ref, f'strftime({v}, {chr(39)}%Y-%m-%d{chr(39)})')} END"
         )
-    elif t in ("FLOAT", "DOUBLE", "REAL") or t.startswith("FLOAT"):
-        raise TypeError(f"{column} is {type_name}: floats are not written to finance outputs")
     else:
         cell = _inline_string(ref, f"CAST({v} AS VARCHAR)")
     return f"coalesce({cell}, '')"
 
 
-def _describe(con: duckdb.DuckDBPyConnection, sheet: TableSheet) -> list[tuple[str, str]]:
-    result = con.execute("SELECT * FROM query_table($table) LIMIT 0", {"table": sheet.table})
-    return [(d[0], str(d[1])) for d in result.description]
+def _describe(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """(column, upper-case type) of `table`; a float column is refused before anything is
+    written."""
+    result = con.execute("SELECT * FROM query_table($table) LIMIT 0", {"table": table})
+    columns = [(d[0], str(d[1]).upper()) for d in result.description]
+    for name, type_name in columns:
+        if type_name in ("FLOAT", "DOUBLE", "REAL") or type_name.startswith("FLOAT"):
+            raise TypeError(f"{name} is {type_name}: floats are not written to finance outputs")
+    return columns
 
 
 def _rows_query(columns: list[tuple[str, str]], sheet: TableSheet) -> str:
@@ -170,7 +174,7 @@ def _width(chars: int) -> float:
 
 def write_table_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: TableSheet) -> Path:
     """Write `sheet.table` as a one-sheet workbook at `path` (atomically); return the path."""
-    columns = _describe(con, sheet)
+    columns = _describe(con, sheet.table)
     names = [name for name, _ in columns]
     last_col = column_letter(len(columns) - 1)
     header_row = len(sheet.title_lines) + (1 if sheet.title_lines else 0) + 1
@@ -314,12 +318,9 @@ def write_table_csv(
     defused with a leading apostrophe), but for quoting: a field is quoted when it holds a comma,
     a quote, a line break, or is the empty text (to tell it from a NULL)."""
     selects = []
-    for name, type_name in _describe(con, TableSheet("", table, order_by)):
-        t = type_name.upper()
-        if t in ("FLOAT", "DOUBLE", "REAL") or t.startswith("FLOAT"):
-            raise TypeError(f"{name} is {type_name}: floats are not written to finance outputs")
+    for name, type_name in _describe(con, table):
         v = _quoted(name)
-        if t == "VARCHAR":
+        if type_name == "VARCHAR":
             v = (
                 f"CASE WHEN list_contains($triggers, left({v}, 1)) "
                 f"THEN chr(39) || {v} ELSE {v} END AS {v}"

@@ -257,6 +257,14 @@ def audit_frame(con: duckdb.DuckDBPyConnection, suite: Suite, params: dict):
     return frame_of(audit)
 
 
+# DuckDB type ids frame_of converts through Arrow exactly as .df() would.
+ARROW_FRAME_TYPES = frozenset(
+    {"varchar", "boolean", "decimal", "date", "float", "double"}
+    | {"tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint", "uinteger"}
+    | {"ubigint"}
+)
+
+
 def frame_of(relation: duckdb.DuckDBPyRelation):
     """The relation as the pandas frame DuckDB's `.df()` gives (same dtypes: floats for
     DECIMALs, microsecond timestamps for dates, nullable Int64/boolean where there are NULLs),
@@ -265,18 +273,10 @@ def frame_of(relation: duckdb.DuckDBPyRelation):
     import pandas as pd
     import pyarrow as pa
 
-    table = relation.to_arrow_table()
-    plain = (
-        pa.types.is_string,
-        pa.types.is_large_string,
-        pa.types.is_integer,
-        pa.types.is_boolean,
-        pa.types.is_decimal,
-        pa.types.is_date,
-        pa.types.is_floating,
-    )
-    if not all(any(test(f.type) for test in plain) for f in table.schema):
+    # Decided from the relation's types, before it runs: a relation runs again per fetch.
+    if any(t.id not in ARROW_FRAME_TYPES for t in relation.types):
         return relation.df()
+    table = relation.to_arrow_table()
     columns = {}
     for f, column in zip(table.schema, table.columns, strict=True):
         if pa.types.is_decimal(f.type):

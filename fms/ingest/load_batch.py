@@ -38,6 +38,8 @@ REASON_ORDER = list(REASONS)
 REJECT_ORDINAL = "line - 1 - len(list_filter($blank_lines, lambda b: b < line))"
 # DuckDB's default line limit is 2 MB; a record longer than this is quarantined MALFORMED_ROW.
 MAX_LINE_BYTES = 1_000_000
+# Clean records per bucket when numbering them around rejected ones.
+REJECT_BUCKET = 4096
 
 
 @dataclass
@@ -190,6 +192,7 @@ def load_batch(
             "raw_read",
             "raw_rejects",
             "raw_reject_scans",
+            "raw_reject_shift",
             "judged",
             "touched",
         ):
@@ -260,21 +263,7 @@ def _read_into_raw_input(
             f"{ordinal} AS _row_number, _raw, {names} FROM raw_read"
         )
     else:
-        con.execute(
-            f"""
-            CREATE TEMP TABLE raw_input AS
-            WITH rej AS (SELECT DISTINCT {REJECT_ORDINAL} AS ord FROM raw_rejects),
-            slots AS (
-                SELECT r.o AS _row_number, row_number() OVER (ORDER BY r.o) AS k
-                FROM range(1, (SELECT count(*) FROM raw_read) + (SELECT count(*) FROM rej) + 1)
-                    AS r(o)
-                ANTI JOIN rej ON rej.ord = r.o
-            )
-            SELECT n._batch, n._batch_seq, n._file, slots._row_number, n._raw, {names}
-            FROM (SELECT {ordinal} AS k, * FROM raw_read) AS n JOIN slots USING (k)
-            """,
-            {"blank_lines": list(file.blank_lines)},
-        )
+        _number_around_rejects(con, file, ordinal, names)
     if malformed:
         con.execute(
             f"""
@@ -296,6 +285,45 @@ def _read_into_raw_input(
             },
         )
     return malformed
+
+
+def _number_around_rejects(
+    con: duckdb.DuckDBPyConnection, file: BatchFile, ordinal: str, names: str
+) -> None:
+    """View raw_input numbering raw_read's k-th clean record with the k-th ordinal that is
+    not a rejected record's.
+
+    With the rejected ordinals r_1 < r_2 < ... and s_j = r_j - j (the clean records before
+    r_j), clean record k is numbered k + #{j: s_j < k}. That count comes from a small table
+    of buckets of REJECT_BUCKET records (the count before the bucket, and the few s_j inside
+    it) joined on k's bucket: a view, not a renumbered copy of the file."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE raw_reject_shift AS
+        WITH rej AS (SELECT DISTINCT {REJECT_ORDINAL} AS ord FROM raw_rejects),
+        s AS (SELECT ord - row_number() OVER (ORDER BY ord) AS s FROM rej),
+        buckets AS (
+            SELECT range AS bucket FROM range(0, (SELECT count(*) FROM raw_read) // $w + 1)
+        )
+        SELECT b.bucket,
+            (SELECT count(*) FROM s WHERE s.s <= b.bucket * $w) AS before,
+            coalesce(list(s.s) FILTER (s.s IS NOT NULL), []) AS inside
+        FROM buckets AS b
+        LEFT JOIN s ON s.s > b.bucket * $w AND s.s < (b.bucket + 1) * $w
+        GROUP BY b.bucket
+        """,
+        {"blank_lines": list(file.blank_lines), "w": REJECT_BUCKET},
+    )
+    con.execute(
+        f"""
+        CREATE TEMP VIEW raw_input AS
+        SELECT n._batch, n._batch_seq, n._file,
+            n.k + sh.before + len(list_filter(sh.inside, lambda s: s < n.k)) AS _row_number,
+            n._raw, {names}
+        FROM (SELECT {ordinal} AS k, * FROM raw_read) AS n
+        JOIN raw_reject_shift AS sh ON sh.bucket = (n.k - 1) // {REJECT_BUCKET}
+        """
+    )
 
 
 # --- judging and applying rows ---------------------------------------------------------------
@@ -418,7 +446,6 @@ def _load_file(
     entity = file.entity
     malformed = _read_into_raw_input(con, batch, seq, file)
     _judge(con, entity, load_date, check_duplicates=True)
-    _insert_clean_rows(con, entity, batch, newest=True)
     raw_json = "json_object(" + ", ".join(f"'{c}', r.\"{c}\"" for c in file.header) + ")"
     con.execute(
         f"""
@@ -437,6 +464,10 @@ def _load_file(
             "retryable": sorted(RETRYABLE_REASONS),
         },
     )
+    # The file's text is no longer needed: free its memory before the largest inserts.
+    _drop_raw_input(con)
+    con.execute("DROP TABLE IF EXISTS temp.raw_read")
+    _insert_clean_rows(con, entity, batch, newest=True)
     amount = entity.control_amount
     amount_sql = (
         f"""sum("{amount}"), sum("{amount}") FILTER (len(problems) = 0),

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from fms.ingest.batch_files import BatchFileError
-from fms.ingest.load_batch import load_new_batches
+from fms.ingest.load_batch import REJECT_BUCKET, load_new_batches
 from fms.warehouse import connect
 from tests.landing import COUNTRY, DELIVERY, LINE, case, fingerprint, write_batch
 
@@ -349,6 +349,31 @@ def test_malformed_csv_records_are_quarantined_at_their_record_number(con, tmp_p
         "SELECT rows_read, rows_loaded, rows_quarantined FROM load_log WHERE entity='deliveries'"
     )
     assert log.fetchone() == (6, 3, 3)
+
+
+def test_records_around_many_malformed_ones_keep_their_record_numbers(con, tmp_path):
+    """Malformed records at the start, the end, in runs, on both sides of the numbering's
+    bucket edges (every REJECT_BUCKET clean records), with blank lines between records."""
+    landing = tmp_path / "landing"
+    folder = base_batch(landing)
+    records = 3 * REJECT_BUCKET + 10
+    edge = REJECT_BUCKET
+    malformed = {1, 2, edge - 1, edge, edge + 1, edge + 2, 2 * edge + 2, 2 * edge + 3, records}
+    blank_after = {5, edge + 7, 2 * edge}
+    values = list(DELIVERY.values())
+    lines = [",".join(DELIVERY)]
+    for n in range(1, records + 1):
+        row = ",".join([f"D{n}", *values[1:]])
+        lines.append(row + ",extra" if n in malformed else row)
+        if n in blank_after:
+            lines.append("")
+    (folder / "deliveries.csv").write_text("\n".join(lines) + "\n")
+    load(con, landing)
+    assert quarantined(con) == [("deliveries", n, "MALFORMED_ROW") for n in sorted(malformed)]
+    numbered = con.execute(
+        "SELECT count(*), count(*) FILTER (delivery_id <> 'D' || source_row) FROM deliveries"
+    ).fetchone()
+    assert numbered == (records - len(malformed), 0)
 
 
 def test_a_quoted_newline_is_one_record_and_bom_and_crlf_are_accepted(con, tmp_path):

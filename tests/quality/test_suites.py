@@ -243,7 +243,28 @@ BREAKS = [
         "UPDATE deliveries SET delivered_value = -1",
         "delivered_value is zero or more",
     ),
-    # Current input tables carry a primary key, so a duplicate can only be crafted in a mart.
+    # Current tables have no primary-key index (one row per key holds by how they are
+    # loaded), so the input gate is what catches a second row of a key.
+    (
+        "input_deliveries",
+        "INSERT INTO deliveries SELECT * FROM deliveries",
+        "key is unique across the current table",
+    ),
+    (
+        "input_expenditures",
+        "INSERT INTO expenditures SELECT * FROM expenditures",
+        "key is unique across the current table",
+    ),
+    (
+        "input_cases",
+        "INSERT INTO cases SELECT * FROM cases",
+        "key is unique across the current table",
+    ),
+    (
+        "input_deliveries",
+        "UPDATE deliveries SET delivery_id = NULL",
+        "delivery_id is given",
+    ),
     (
         "mart_delivery_status",
         "INSERT INTO staging.delivery_status SELECT * FROM staging.delivery_status",
@@ -379,6 +400,38 @@ def test_results_are_recorded_in_dq_results(tmp_path, validator):
         {"e": "case_id agrees with country_code, implementing_agency and case_designator"},
     ).fetchall()
     assert rows == [("run-1", "input_cases", "critical", True)]
+
+
+def test_a_key_repeated_by_an_earlier_batch_fails_the_audit_of_the_new_rows(tmp_path, validator):
+    con = clean_warehouse(tmp_path)
+    con.execute(
+        "INSERT INTO batches VALUES ('later', 2, '{}', TIMESTAMP '2026-11-02 00:00:00', "
+        "DATE '2026-11-02')"
+    )
+    con.execute(
+        "INSERT INTO deliveries SELECT * REPLACE ('later' AS loaded_in_batch) FROM deliveries"
+    )
+    report = validate(con, [SUITES["input_deliveries"]], {"since_seq": 1}, "r", "input", validator)
+    (failed,) = [o for o in report.outcomes if not o.success]
+    assert failed.rule == "key is unique across the current table"
+    assert (failed.unexpected_count, failed.element_count) == (1, 1)  # only the new row audited
+
+
+def test_great_expectations_does_not_hash_whole_audit_frames(validator):
+    """GX's pandas_data_fingerprint hashes every cell of a frame: off for the gate."""
+    suite = SUITES["input_countries"]
+    frame = pandas.DataFrame(
+        {
+            "country_code": ["UK"],
+            "name": ["United Kingdom"],
+            "has_special_billing_arrangement": [False],
+            "key_count_in_batch": [1],
+            "key_count": [1],
+        }
+    )
+    result = validator._definition(suite).run(batch_parameters={"dataframe": frame})
+    assert result.success
+    assert "pandas_data_fingerprint" not in result.meta["batch_markers"]
 
 
 def test_audit_frames_hold_only_the_columns_the_suite_reads(tmp_path):

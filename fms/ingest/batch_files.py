@@ -28,6 +28,9 @@ MAX_HEADER_BYTES = 64 * 1024
 # take hours), so a line this wide is refused before DuckDB reads the file; at this width a bad
 # record costs DuckDB about a tenth of a second.
 MAX_COMMAS_PER_LINE = 2_500
+# Large reads: hashing runs beside Great Expectations' import (a background thread at the start
+# of a run), and each read waits for the GIL between chunks: 1 MiB chunks cost a nightly ~2 s.
+HASH_CHUNK_BYTES = 16 << 20
 
 
 class BatchFileError(Exception):
@@ -77,7 +80,7 @@ def list_batch_folders(landing: Path) -> list[Path]:
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
+        for chunk in iter(lambda: fh.read(HASH_CHUNK_BYTES), b""):
             digest.update(chunk)
     return digest.hexdigest()
 

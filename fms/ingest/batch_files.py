@@ -29,7 +29,8 @@ MAX_HEADER_BYTES = 64 * 1024
 # record costs DuckDB about a tenth of a second.
 MAX_COMMAS_PER_LINE = 2_500
 # Large reads: hashing runs beside Great Expectations' import (a background thread at the start
-# of a run), and each read waits for the GIL between chunks: 1 MiB chunks cost a nightly ~2 s.
+# of a run), and each read waits for the GIL between chunks: with 1 MiB chunks, checking the
+# loaded batches of scale large took 1.6 s instead of 1.0 s.
 HASH_CHUNK_BYTES = 16 << 20
 
 

@@ -296,7 +296,8 @@ def _number_around_rejects(
     With the rejected ordinals r_1 < r_2 < ... and s_j = r_j - j (the clean records before
     r_j), clean record k is numbered k + #{j: s_j < k}. That count comes from a small table
     of buckets of REJECT_BUCKET records (the count before the bucket, and the few s_j inside
-    it) joined on k's bucket: a view, not a renumbered copy of the file."""
+    it) joined on k's bucket: a view, not a renumbered copy of the file. (The view's bucket
+    width is this code's constant: a view takes no bound parameters.)"""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE raw_reject_shift AS

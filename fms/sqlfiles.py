@@ -28,14 +28,20 @@ def query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None)
 
 
 def materialize(
-    con: duckdb.DuckDBPyConnection, table: str, name: str, params: dict | None = None
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    name: str,
+    params: dict | None = None,
+    temporary: bool = False,
 ) -> int:
     """Replace `table` with the result of the SELECT in `fms/sql/<name>.sql`; return its rows.
 
     `table` is an identifier chosen by the code (e.g. `staging.delivery_status`), checked here
-    because identifiers cannot be bound as parameters.
+    because identifiers cannot be bound as parameters. A temporary table (also on a read-only
+    connection) lives until the connection closes or the caller drops it.
     """
     if not _TABLE_NAME.match(table):
         raise ValueError(f"not a table name: {table!r}")
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS {read_sql(name)}", params or {})
+    kind = "TEMP TABLE" if temporary else "TABLE"
+    con.execute(f"CREATE OR REPLACE {kind} {table} AS {read_sql(name)}", params or {})
     return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]

@@ -1,8 +1,10 @@
-"""A mart table as an Excel workbook or a CSV file, rendered by DuckDB, set-based.
+"""Tables as an Excel workbook (a sheet per table) or a CSV file, rendered by DuckDB, set-based.
 
 `fms.outputs.write_xlsx` hands every cell to xlsxwriter from Python: fine for a statement,
-about 34 s for the delivery status of a large portfolio (6.5M cells). Here one query renders
-every row of the worksheet XML, set-based, and Python only streams the text into the zip (3-4 s).
+about 34 s for the delivery status of a large portfolio (6.5M cells). Here one query per sheet
+renders every row of the worksheet XML, set-based, and Python only streams the text into the zip
+(3-4 s). A table may carry columns it is only ordered by (`TableSheet.hidden`: a listing's
+position, when its order is not a column it shows).
 The workbook is the same to a reader: the title lines, a bold header, frozen panes, an
 autofilter, money as numeric cells with the currency format, dates as date cells, and the same
 rules as `write_xlsx`: an amount from 10^13 on (an integer from 10^15 on) is exact text, since
@@ -49,6 +51,8 @@ class TableSheet:
     money: frozenset[str] = frozenset()
     title_lines: Sequence[str] = ()
     widths: dict[str, int] = field(default_factory=dict)
+    # Columns the table carries only to be ordered by (a listing's position): not written.
+    hidden: frozenset[str] = frozenset()
 
 
 def column_letter(index: int) -> str:
@@ -138,6 +142,18 @@ def _describe(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str
     return columns
 
 
+def money_columns(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
+    """The DECIMAL columns of `table`: amounts, shown with the currency format."""
+    return frozenset(name for name, t in _describe(con, table) if t.startswith("DECIMAL"))
+
+
+def _shown(columns: list[tuple[str, str]], hidden: frozenset[str]) -> list[tuple[str, str]]:
+    missing = hidden - {name for name, _ in columns}
+    if missing:
+        raise ValueError(f"hidden columns not in the table: {', '.join(sorted(missing))}")
+    return [(name, t) for name, t in columns if name not in hidden]
+
+
 def _rows_query(columns: list[tuple[str, str]], sheet: TableSheet) -> str:
     """The worksheet's <row> elements in order; identifiers from code and the table's own column
     names (quoted), every value bound."""
@@ -174,7 +190,22 @@ def _width(chars: int) -> float:
 
 def write_table_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: TableSheet) -> Path:
     """Write `sheet.table` as a one-sheet workbook at `path` (atomically); return the path."""
-    columns = _describe(con, sheet.table)
+    return write_tables_xlsx(con, path, [sheet])
+
+
+@dataclass(frozen=True)
+class _SheetPart:
+    name: str
+    head: str
+    query: str
+    params: dict
+    tail: str
+    filter_ref: str | None
+
+
+def _sheet_part(con: duckdb.DuckDBPyConnection, sheet: TableSheet, first: bool) -> _SheetPart:
+    """The worksheet XML around its rows, and the query rendering the rows."""
+    columns = _shown(_describe(con, sheet.table), sheet.hidden)
     names = [name for name, _ in columns]
     last_col = column_letter(len(columns) - 1)
     header_row = len(sheet.title_lines) + (1 if sheet.title_lines else 0) + 1
@@ -187,11 +218,12 @@ def write_table_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: TableShe
         f'width="{_width(sheet.widths.get(n, max(12, min(len(n) + 2, 40)))):.7g}" customWidth="1"/>'
         for i, n in enumerate(names)
     )
+    selected = ' tabSelected="1"' if first else ""
     head = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
         f'<dimension ref="A1:{last_col}{last_row}"/>'
-        '<sheetViews><sheetView tabSelected="1" workbookViewId="0">'
+        f'<sheetViews><sheetView{selected} workbookViewId="0">'
         f'<pane ySplit="{header_row}" topLeftCell="A{header_row + 1}" activePane="bottomLeft" '
         'state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
@@ -201,39 +233,78 @@ def write_table_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: TableShe
     )
     head += _static_row(header_row, [(column_letter(i), n, HEADER) for i, n in enumerate(names)])
     tail = "</sheetData>"
-    filter_ref = f"$A${header_row}:${last_col}${last_row}"
     if rows:
         tail += f'<autoFilter ref="A{header_row}:{last_col}{last_row}"/>'
     tail += (
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
         'footer="0.3"/></worksheet>'
     )
-    query = _rows_query(columns, sheet)
-    params = {"table": sheet.table, "first": header_row + 1}
-    sheet_name = sheet.name[:31]
+    return _SheetPart(
+        name=sheet.name[:31],
+        head=head,
+        query=_rows_query(columns, sheet),
+        params={"table": sheet.table, "first": header_row + 1},
+        tail=tail,
+        filter_ref=f"$A${header_row}:${last_col}${last_row}" if rows else None,
+    )
+
+
+def write_tables_xlsx(
+    con: duckdb.DuckDBPyConnection, path: Path, sheets: Sequence[TableSheet]
+) -> Path:
+    """Write a workbook at `path` (atomically), one worksheet per TableSheet, in order; return
+    the path. Every sheet is described (floats refused) before anything is written."""
+    if not sheets:
+        raise ValueError("a workbook needs at least one sheet")
+    parts = [_sheet_part(con, sheet, i == 0) for i, sheet in enumerate(sheets)]
+    names = [part.name for part in parts]
+    if len(set(names)) != len(names):
+        raise ValueError(f"sheet names repeat: {', '.join(names)}")
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as book:
-        for name, text in _package_parts(sheet_name, filter_ref if rows else None):
+        for name, text in _package_parts([(p.name, p.filter_ref) for p in parts]):
             book.writestr(zipfile.ZipInfo(name, ZIP_TIME), text, zipfile.ZIP_DEFLATED, 6)
-        info = zipfile.ZipInfo("xl/worksheets/sheet1.xml", ZIP_TIME)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info._compresslevel = 1  # fast: the sheet is most of the time; 3.13 names it compress_level
-        with book.open(info, "w", force_zip64=True) as part:
-            part.write(head.encode("utf-8"))
-            for batch in con.sql(query, params=params).to_arrow_reader(ROWS_PER_CHUNK):
-                part.write("".join(batch.column(0).to_pylist()).encode("utf-8"))
-            part.write(tail.encode("utf-8"))
+        for number, part in enumerate(parts, start=1):
+            info = zipfile.ZipInfo(f"xl/worksheets/sheet{number}.xml", ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            # fast: the sheets are most of the time; 3.13 names it compress_level
+            info._compresslevel = 1
+            with book.open(info, "w", force_zip64=True) as xml:
+                xml.write(part.head.encode("utf-8"))
+                for batch in con.sql(part.query, params=part.params).to_arrow_reader(
+                    ROWS_PER_CHUNK
+                ):
+                    xml.write("".join(batch.column(0).to_pylist()).encode("utf-8"))
+                xml.write(part.tail.encode("utf-8"))
     return path
 
 
-def _package_parts(sheet_name: str, filter_ref: str | None) -> list[tuple[str, str]]:
+def _package_parts(sheets: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
+    """The workbook's fixed parts for sheets given as (name, autofilter range or None)."""
     xml = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    defined = ""
-    if filter_ref:
-        target = escape("'" + sheet_name.replace("'", "''") + "'!" + filter_ref)
-        defined = (
-            '<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" '
-            f'hidden="1">{target}</definedName></definedNames>'
-        )
+    defined = "".join(
+        '<definedName name="_xlnm._FilterDatabase" '
+        f'localSheetId="{index}" hidden="1">'
+        + escape("'" + name.replace("'", "''") + "'!" + filter_ref)
+        + "</definedName>"
+        for index, (name, filter_ref) in enumerate(sheets)
+        if filter_ref
+    )
+    if defined:
+        defined = f"<definedNames>{defined}</definedNames>"
+    numbers = range(1, len(sheets) + 1)
+    sheet_types = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for n in numbers
+    )
+    sheet_list = "".join(
+        f'<sheet name={quoteattr(name)} sheetId="{n}" r:id="rId{n}"/>'
+        for n, (name, _) in zip(numbers, sheets, strict=True)
+    )
+    sheet_rels = "".join(
+        f'<Relationship Id="rId{n}" Type="{DOC_REL}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+        for n in numbers
+    )
     return [
         (
             "[Content_Types].xml",
@@ -243,8 +314,7 @@ def _package_parts(sheet_name: str, filter_ref: str | None) -> list[tuple[str, s
             '<Default Extension="xml" ContentType="application/xml"/>'
             '<Override PartName="/xl/workbook.xml" ContentType="application/'
             'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            f"{sheet_types}"
             '<Override PartName="/xl/styles.xml" ContentType="application/'
             'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>',
         ),
@@ -257,17 +327,14 @@ def _package_parts(sheet_name: str, filter_ref: str | None) -> list[tuple[str, s
         (
             "xl/workbook.xml",
             xml + f'<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
-            "<bookViews><workbookView/></bookViews><sheets>"
-            f'<sheet name={quoteattr(sheet_name)} sheetId="1" r:id="rId1"/></sheets>'
+            f"<bookViews><workbookView/></bookViews><sheets>{sheet_list}</sheets>"
             f"{defined}</workbook>",
         ),
         (
             "xl/_rels/workbook.xml.rels",
-            xml + f'<Relationships xmlns="{PKG_REL_NS}">'
-            f'<Relationship Id="rId1" Type="{DOC_REL}/worksheet" '
-            'Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Id="rId2" Type="{DOC_REL}/styles" Target="styles.xml"/>'
-            "</Relationships>",
+            xml + f'<Relationships xmlns="{PKG_REL_NS}">{sheet_rels}'
+            f'<Relationship Id="rId{len(sheets) + 1}" Type="{DOC_REL}/styles" '
+            'Target="styles.xml"/></Relationships>',
         ),
         ("xl/styles.xml", xml + _styles()),
     ]
@@ -311,14 +378,18 @@ def _styles() -> str:
 
 
 def write_table_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, table: str, order_by: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    table: str,
+    order_by: Sequence[str],
+    hidden: frozenset[str] = frozenset(),
 ) -> Path:
     """`table` as CSV at `path` (atomically), written by DuckDB: as fms.outputs.write_csv writes
     it (header; NULL empty; exact decimals; ISO dates; true/false; text a spreadsheet would run
     defused with a leading apostrophe), but for quoting: a field is quoted when it holds a comma,
     a quote, a line break, or is the empty text (to tell it from a NULL)."""
     selects = []
-    for name, type_name in _describe(con, table):
+    for name, type_name in _shown(_describe(con, table), hidden):
         v = _quoted(name)
         if type_name == "VARCHAR":
             v = (

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from fms.delivery.c1 import c1_file_name, write_c1_file
-from fms.table_workbook import TableSheet, write_table_csv, write_table_xlsx
+from fms.table_workbook import TableSheet, money_columns, write_table_csv, write_table_xlsx
 
 # Tables are named by the caller and read through query_table($table): a bound name, never text
 # formatted into SQL. The report orders are constants of this module.
@@ -23,12 +23,6 @@ DATES_IN = {
     "as_of": "SELECT DISTINCT as_of FROM query_table($table)",
     "reporting_date": "SELECT DISTINCT reporting_date FROM query_table($table)",
 }
-
-
-def money_columns(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
-    """The DECIMAL columns of a mart table: amounts, shown with the currency format."""
-    result = con.execute("SELECT * FROM query_table($table) LIMIT 0", {"table": table})
-    return frozenset(d[0] for d in result.description if "DECIMAL" in str(d[1]))
 
 
 def check_as_of(con: duckdb.DuckDBPyConnection, table: str, column: str, as_of: date) -> None:

@@ -1,4 +1,8 @@
-"""The quarantine worklist: what the data senders must fix and resubmit, and the load totals."""
+"""The quarantine worklist: what the data senders must fix and resubmit, and the load totals.
+
+Both queries' results are kept in temporary tables and rendered by DuckDB (`fms.table_workbook`):
+a landing with many bad rows makes a worklist of hundreds of thousands of cells.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +10,42 @@ from pathlib import Path
 
 import duckdb
 
-from fms.outputs import Sheet, write_csv, write_xlsx
-from fms.sqlfiles import read_sql
+from fms.sqlfiles import materialize
+from fms.table_workbook import TableSheet, write_table_csv, write_tables_xlsx
+
+WORKLIST = "quarantine_worklist_listing"
+SUMMARY = "load_summary_listing"
+# Each listing's order: its query's ORDER BY, on keys unique in its rows.
+ORDER_BY = {WORKLIST: ("batch", "entity", "row_number"), SUMMARY: ("batch", "entity")}
+MONEY = frozenset({"amount_read", "amount_loaded", "amount_quarantined"})
 
 
 def write_quarantine_worklist(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[Path]:
     """quarantine_worklist.csv / .xlsx (open rows) and load_summary.csv, in `out_dir`."""
-    worklist = con.execute(read_sql("select_quarantine_worklist"))
-    columns = [d[0] for d in worklist.description]
-    rows = worklist.fetchall()
-    summary = con.execute(read_sql("select_load_summary"))
-    summary_columns = [d[0] for d in summary.description]
-    summary_rows = summary.fetchall()
-    money = frozenset({"amount_read", "amount_loaded", "amount_quarantined"})
-    return [
-        write_csv(out_dir / "quarantine_worklist.csv", columns, rows),
-        write_csv(out_dir / "load_summary.csv", summary_columns, summary_rows),
-        write_xlsx(
-            out_dir / "quarantine_worklist.xlsx",
-            [
-                Sheet(
-                    "Rows to fix",
-                    columns,
-                    rows,
-                    title_lines=[
-                        "Quarantined input rows: fix each and resubmit it in a new batch.",
-                        "Rows waiting for a reference load by themselves once it arrives.",
-                    ],
-                    widths={"reason": 70, "row_as_given": 90},
-                ),
-                Sheet("Load totals", summary_columns, summary_rows, money=money),
-            ],
-        ),
-    ]
+    try:
+        materialize(con, WORKLIST, "select_quarantine_worklist", temporary=True)
+        materialize(con, SUMMARY, "select_load_summary", temporary=True)
+        return [
+            write_table_csv(con, out_dir / "quarantine_worklist.csv", WORKLIST, ORDER_BY[WORKLIST]),
+            write_table_csv(con, out_dir / "load_summary.csv", SUMMARY, ORDER_BY[SUMMARY]),
+            write_tables_xlsx(
+                con,
+                out_dir / "quarantine_worklist.xlsx",
+                [
+                    TableSheet(
+                        "Rows to fix",
+                        WORKLIST,
+                        ORDER_BY[WORKLIST],
+                        title_lines=(
+                            "Quarantined input rows: fix each and resubmit it in a new batch.",
+                            "Rows waiting for a reference load by themselves once it arrives.",
+                        ),
+                        widths={"reason": 70, "row_as_given": 90},
+                    ),
+                    TableSheet("Load totals", SUMMARY, ORDER_BY[SUMMARY], money=MONEY),
+                ],
+            ),
+        ]
+    finally:
+        for table in (WORKLIST, SUMMARY):
+            con.execute(f"DROP TABLE IF EXISTS temp.{table}")

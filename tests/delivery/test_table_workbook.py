@@ -14,7 +14,13 @@ import openpyxl
 import pytest
 
 from fms.outputs import DATE_FORMAT, MONEY_FORMAT, Sheet, write_csv, write_xlsx
-from fms.table_workbook import TableSheet, column_letter, write_table_csv, write_table_xlsx
+from fms.table_workbook import (
+    TableSheet,
+    column_letter,
+    write_table_csv,
+    write_table_xlsx,
+    write_tables_xlsx,
+)
 
 ROWS = [
     # id, amount (money), rate, count, day, flag, text
@@ -167,3 +173,78 @@ def test_csv_refuses_floats(tmp_path):
     with pytest.raises(TypeError, match="floats are not written"):
         write_table_csv(con, tmp_path / "f.csv", "f", ("x",))
     assert not (tmp_path / "f.csv").exists()
+
+
+def test_several_sheets_read_back_as_write_xlsx_writes_them(con, tmp_path):
+    # The second sheet is ordered by a position column it does not show (a listing's order).
+    con.execute(
+        "CREATE TABLE totals AS SELECT * FROM (VALUES "
+        "('UK', 3, 2, DECIMAL '10.00'), ('AU', 1, 1, DECIMAL '99.99'), ('JA', 2, 0, NULL)) "
+        "AS v(country, position, cases, locked)"
+    )
+    con.execute("ALTER TABLE totals ALTER locked TYPE DECIMAL(18, 2)")
+    titles = ("Worklist as of 2026-11-05",)
+    write_tables_xlsx(
+        con,
+        tmp_path / "fast.xlsx",
+        [
+            TableSheet("Worklist", "t", ("id",), money=frozenset({"amount"}), title_lines=titles),
+            TableSheet(
+                "Totals",
+                "totals",
+                ("position",),
+                money=frozenset({"locked"}),
+                hidden=frozenset({"position"}),
+            ),
+        ],
+    )
+    totals = [("AU", 1, Decimal("99.99")), ("JA", 0, None), ("UK", 2, Decimal("10.00"))]
+    write_xlsx(
+        tmp_path / "slow.xlsx",
+        [
+            Sheet("Worklist", COLUMNS, ROWS, money=frozenset({"amount"}), title_lines=titles),
+            Sheet("Totals", ["country", "cases", "locked"], totals, money=frozenset({"locked"})),
+        ],
+    )
+    fast, slow = (
+        openpyxl.load_workbook(tmp_path / "fast.xlsx"),
+        openpyxl.load_workbook(tmp_path / "slow.xlsx"),
+    )
+    assert fast.sheetnames == slow.sheetnames == ["Worklist", "Totals"]
+    assert fast.active.title == "Worklist"
+    for fast_sheet, slow_sheet in zip(fast.worksheets, slow.worksheets, strict=True):
+        fast_cells = [[(c.value, c.number_format, c.data_type) for c in r] for r in fast_sheet]
+        slow_cells = [[(c.value, c.number_format, c.data_type) for c in r] for r in slow_sheet]
+        if fast_sheet.title == "Worklist":  # the two deliberate differences (see above)
+            day, note = COLUMNS.index("day"), COLUMNS.index("note")
+            fast_cells[5][day], fast_cells[8][note] = slow_cells[5][day], slow_cells[8][note]
+        assert fast_cells == slow_cells
+        assert fast_sheet.freeze_panes == slow_sheet.freeze_panes
+        assert fast_sheet.auto_filter.ref == slow_sheet.auto_filter.ref
+    assert [c.value for c in fast["Totals"]["A"]] == ["country", "AU", "JA", "UK"]
+    assert fast["Totals"]["C2"].value == 99.99 and fast["Totals"]["C2"].number_format == (
+        MONEY_FORMAT
+    )
+
+
+def test_a_hidden_column_orders_the_csv_and_is_not_written(con, tmp_path):
+    con.execute(
+        "CREATE TABLE listing AS SELECT * FROM (VALUES ('b', 2), ('c', 1), ('a', 3)) AS v(x, pos)"
+    )
+    path = write_table_csv(con, tmp_path / "l.csv", "listing", ("pos",), frozenset({"pos"}))
+    assert path.read_text() == "x\nc\nb\na\n"
+
+
+def test_sheets_are_checked_before_anything_is_written(con, tmp_path):
+    with pytest.raises(ValueError, match="sheet names repeat"):
+        write_tables_xlsx(con, tmp_path / "r.xlsx", [TableSheet("t", "t", ("id",))] * 2)
+    with pytest.raises(ValueError, match="hidden columns not in the table: nope"):
+        write_table_xlsx(
+            con, tmp_path / "h.xlsx", TableSheet("t", "t", ("id",), hidden=frozenset({"nope"}))
+        )
+    con.execute("CREATE TABLE f AS SELECT 1.5::DOUBLE AS x")
+    with pytest.raises(TypeError, match="floats are not written"):
+        write_tables_xlsx(
+            con, tmp_path / "f.xlsx", [TableSheet("t", "t", ("id",)), TableSheet("f", "f", ("x",))]
+        )
+    assert not list(tmp_path.iterdir())

@@ -7,6 +7,8 @@ reach it only as named parameters (`$as_of`), never formatted into the text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -45,3 +47,19 @@ def materialize(
     kind = "TEMP TABLE" if temporary else "TABLE"
     con.execute(f"CREATE OR REPLACE {kind} {table} AS {read_sql(name)}", params or {})
     return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
+
+@contextmanager
+def temporary_tables(
+    con: duckdb.DuckDBPyConnection, tables: Mapping[str, tuple[str, dict | None]]
+) -> Iterator[None]:
+    """Materialize each `table: (sql file name, params)` as a temporary table for the block,
+    and drop them all after it, whether it succeeds or not."""
+    try:
+        for table, (name, params) in tables.items():
+            materialize(con, table, name, params, temporary=True)
+        yield
+    finally:
+        for table in tables:
+            if _TABLE_NAME.match(table):
+                con.execute(f"DROP TABLE IF EXISTS temp.{table}")

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import duckdb
 
-from fms.sqlfiles import materialize
+from fms.sqlfiles import temporary_tables
 from fms.table_workbook import TableSheet, money_columns, write_table_csv, write_tables_xlsx
 
 # Tables are named by the caller and read through query_table($table): a bound name, never
 # text formatted into SQL.
 AS_OF_IN = "SELECT DISTINCT as_of FROM query_table($table)"
-# The publishing queries' results, one temporary table each, dropped once the files are written.
+# The publishing queries' results, one temporary table each while the files are written.
 WORKLIST = "closure_worklist_listing"
 FUNDS_LOCKED = "closure_funds_locked_listing"
 BUY_BACKS = "closure_buy_back_listing"
@@ -82,13 +82,9 @@ def publish_closure_outputs(
         FUNDS_LOCKED: {"readiness_table": readiness_table},
         BUY_BACKS: {"register_table": register_table},
     }
-    try:
-        for table, (sql_name, _, _) in LISTINGS.items():
-            materialize(con, table, sql_name, params[table], temporary=True)
+    listings = {table: (sql_name, params[table]) for table, (sql_name, _, _) in LISTINGS.items()}
+    with temporary_tables(con, listings):
         return _write_files(con, out_dir, as_of)
-    finally:
-        for table in LISTINGS:
-            con.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
 
 def _sheet(con: duckdb.DuckDBPyConnection, name: str, table: str, **kw) -> TableSheet:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from fms.sqlfiles import materialize
+from fms.sqlfiles import temporary_tables
 from fms.table_workbook import TableSheet, write_table_csv, write_tables_xlsx
 
 WORKLIST = "quarantine_worklist_listing"
@@ -22,9 +22,11 @@ MONEY = frozenset({"amount_read", "amount_loaded", "amount_quarantined"})
 
 def write_quarantine_worklist(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[Path]:
     """quarantine_worklist.csv / .xlsx (open rows) and load_summary.csv, in `out_dir`."""
-    try:
-        materialize(con, WORKLIST, "select_quarantine_worklist", temporary=True)
-        materialize(con, SUMMARY, "select_load_summary", temporary=True)
+    listings = {
+        WORKLIST: ("select_quarantine_worklist", None),
+        SUMMARY: ("select_load_summary", None),
+    }
+    with temporary_tables(con, listings):
         return [
             write_table_csv(con, out_dir / "quarantine_worklist.csv", WORKLIST, ORDER_BY[WORKLIST]),
             write_table_csv(con, out_dir / "load_summary.csv", SUMMARY, ORDER_BY[SUMMARY]),
@@ -46,6 +48,3 @@ def write_quarantine_worklist(con: duckdb.DuckDBPyConnection, out_dir: Path) -> 
                 ],
             ),
         ]
-    finally:
-        for table in (WORKLIST, SUMMARY):
-            con.execute(f"DROP TABLE IF EXISTS temp.{table}")

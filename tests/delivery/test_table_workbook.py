@@ -248,3 +248,21 @@ def test_sheets_are_checked_before_anything_is_written(con, tmp_path):
             con, tmp_path / "f.xlsx", [TableSheet("t", "t", ("id",)), TableSheet("f", "f", ("x",))]
         )
     assert not list(tmp_path.iterdir())
+
+
+def test_publishing_listings_are_dropped_even_when_a_file_fails(tmp_path):
+    # The worklists materialize their queries as temporary tables; a failed write leaves none
+    # behind on the connection (the next publication on it starts clean).
+    from fms.sqlfiles import temporary_tables
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE quarantine (batch VARCHAR, entity VARCHAR, file VARCHAR, "
+        'row_number BIGINT, "row" VARCHAR, reason_code VARCHAR, reason VARCHAR, '
+        "resolved_in_batch VARCHAR, retryable BOOLEAN)"
+    )
+    with pytest.raises(RuntimeError, match="disk full"):
+        with temporary_tables(con, {"listing": ("select_quarantine_worklist", None)}):
+            assert con.execute("SELECT count(*) FROM temp.listing").fetchall() == [(0,)]
+            raise RuntimeError("disk full")
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall() == [(0,)]

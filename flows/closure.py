@@ -13,7 +13,7 @@ from flows.scaleout import Runner, build_marts_on_dask, uses_dask
 from fms import settings
 from fms.locking import warehouse_lock
 from fms.publication import CLOSURE_MARTS
-from fms.report import ReportTables
+from fms.report import REPORT_NAME, ReportTables
 from tasks.marts import build_marts
 from tasks.publish import write_closure_files
 from tasks.quality import audit_staged_marts
@@ -85,4 +85,5 @@ def closure_readiness(
         "out_dir": str(run.published),
         "marts": counts,
         "files": [str(run.published / Path(f).name) for f in files],
+        "run_report": str(run.published / REPORT_NAME),
     }

@@ -14,7 +14,7 @@ from fms import settings
 from fms.delivery import default_delivery_report_as_of
 from fms.locking import warehouse_lock
 from fms.publication import DELIVERY_REPORT_MARTS
-from fms.report import ReportTables
+from fms.report import REPORT_NAME, ReportTables
 from tasks.marts import build_marts
 from tasks.publish import write_delivery_files
 from tasks.quality import audit_staged_marts
@@ -94,4 +94,5 @@ def delivery_report(
         "out_dir": str(run.published),
         "marts": counts,
         "files": [str(run.published / Path(f).name) for f in files],
+        "run_report": str(run.published / REPORT_NAME),
     }

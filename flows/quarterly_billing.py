@@ -13,7 +13,7 @@ from flows.scaleout import Runner, build_statements_on_dask, uses_dask
 from fms import settings
 from fms.billing import billing_timeline, last_quarter_end_before
 from fms.locking import warehouse_lock
-from fms.report import ReportTables
+from fms.report import REPORT_NAME, ReportTables
 from tasks.billing import build_statements, publish_quarter, write_adhoc
 from tasks.quality import audit_staged_marts
 from tasks.report import write_run_report
@@ -103,6 +103,7 @@ def quarterly_billing(
         "warehouse": str(warehouse),
         "out_dir": str(statements_dir),
         "run_reports": str(run.published),
+        "run_report": str(run.published / REPORT_NAME),
         "statements": counts,
         **result,
     }

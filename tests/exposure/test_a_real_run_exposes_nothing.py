@@ -2,11 +2,14 @@
 PREFECT_API_URL), exposes nothing: the server it starts listens on the loopback interface only;
 the warehouse, its folder and every output folder and file are closed to other users; and the
 run's log names rows by keys and counts, never by the amounts or case data of the rows it
-quarantined (those stay in the quarantine table, which is data)."""
+quarantined (those stay in the quarantine table, which is data). And once its process has ended,
+nothing it opened is left open or running (the CLI skips CPython's final garbage collection:
+fms.cli)."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -111,3 +114,20 @@ def test_quarantined_amounts_and_ids_stay_in_the_quarantine_table_not_in_the_log
             "SELECT entity, row_number, reason_code FROM quarantine ORDER BY ALL"
         ).fetchall()
     assert reasons == [("case_lines", 2, "BAD_AMOUNT"), ("deliveries", 2, "NEGATIVE_AMOUNT")]
+
+
+def test_once_the_process_has_ended_nothing_it_opened_is_left_open_or_running(real_run):
+    warehouse = real_run.data / "warehouse" / "fms.duckdb"
+    # DuckDB checkpoints and removes its write-ahead log when the connection is closed; a
+    # connection left for the garbage collector would leave the log behind.
+    assert not warehouse.with_name("fms.duckdb.wal").exists()
+    for address, port in real_run.listening:  # the temporary Prefect server was stopped
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((address, port), timeout=2).close()
+    # Everything was written out: the summary down to its last line, which names the run
+    # report, and then the temporary server's stop.
+    lines = real_run.output.splitlines()
+    report = real_run.data / "out" / "nightly" / TODAY / "run_report.html"
+    assert report.exists()
+    printed = lines.index(f"run report: {report}")
+    assert any("Stopping temporary server" in line for line in lines[printed:])

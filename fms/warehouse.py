@@ -4,7 +4,8 @@ Tables per input entity (contract "Published tables"):
 - `<entity>_history`: every version ever loaded, typed, traced to its batch, file and row.
 - `<entity>`: the current version of each key.
 Both carry the contract columns followed by the trace columns below.
-Plus `batches` (what was loaded, with file checksums), `load_log` and `quarantine`.
+Plus `batches` (what was loaded, with file checksums), `batch_file_signatures`, `load_log` and
+`quarantine`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,17 @@ CREATE TABLE IF NOT EXISTS batches (
     files JSON NOT NULL,            -- {file name: sha256}
     loaded_at TIMESTAMP NOT NULL,
     load_date DATE NOT NULL         -- the day future-dated events were judged against
+);
+CREATE TABLE IF NOT EXISTS batch_file_signatures (
+    batch VARCHAR NOT NULL,          -- what a loaded batch's files were when they loaded
+    file VARCHAR NOT NULL,           -- (fms.ingest.file_signatures): checked each night
+    sha256 VARCHAR NOT NULL,         -- instead of reading the files again
+    size BIGINT NOT NULL,
+    mtime_ns BIGINT NOT NULL,
+    ctime_ns BIGINT NOT NULL,
+    inode UBIGINT NOT NULL,
+    device UBIGINT NOT NULL,
+    PRIMARY KEY (batch, file)
 );
 CREATE TABLE IF NOT EXISTS load_log (
     batch VARCHAR NOT NULL,

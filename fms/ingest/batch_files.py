@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from fms.contract import ENTITIES, ENTITY_BY_NAME, Entity
 from fms.ingest.csv_lines import LineTooWide, scan_blank_lines
+from fms.ingest.file_signatures import FileSignature, checksum_with_signature
 
 BATCH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SUFFIXES = (".csv", ".parquet")
@@ -54,6 +55,8 @@ class BatchFile:
     # records (the header is line 1, a record with quoted line breaks is one line). DuckDB skips
     # them as records but counts them as lines; the load takes them out of record numbers.
     blank_lines: tuple[int, ...] = ()
+    # Taken with the checksum, when it can vouch for it (fms.ingest.file_signatures).
+    signature: FileSignature | None = None
 
     @property
     def name(self) -> str:
@@ -69,6 +72,11 @@ class Batch:
     @property
     def checksums(self) -> dict[str, str]:
         return {f.name: f.sha256 for f in self.files}
+
+    @property
+    def signatures(self) -> list[tuple[str, str, FileSignature]]:
+        """(file name, checksum, signature) of the files that have a trusted signature."""
+        return [(f.name, f.sha256, f.signature) for f in self.files if f.signature]
 
 
 def list_batch_folders(landing: Path) -> list[Path]:
@@ -132,8 +140,8 @@ def _inspect(
     header = _csv_header(batch, path) if fmt == "csv" else _parquet_header(batch, path)
     _check_header(batch, entity, path.name, header)
     blank_lines = _scan_csv_lines(batch, path) if fmt == "csv" and scan_lines else ()
-    sha256 = sha256_of(path) if checksums else ""
-    return BatchFile(entity, path, fmt, sha256, header, blank_lines)
+    sha256, signature = checksum_with_signature(path, sha256_of) if checksums else ("", None)
+    return BatchFile(entity, path, fmt, sha256, header, blank_lines, signature)
 
 
 def _scan_csv_lines(batch: str, path: Path) -> tuple[int, ...]:

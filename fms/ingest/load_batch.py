@@ -30,6 +30,7 @@ from fms.ingest.batch_files import (
     list_batch_folders,
     read_batch,
 )
+from fms.ingest.file_signatures import record_signatures, unchanged_since_loaded
 from fms.ingest.row_checks import reference_check_query, row_check_query
 
 REASON_ORDER = list(REASONS)
@@ -99,15 +100,18 @@ def load_new_batches(
 
 
 def is_new_batch(con: duckdb.DuckDBPyConnection, folder: Path) -> bool:
-    """True when no batch of this name was loaded. A loaded one only has its checksums
-    compared (no line scan): unchanged it is not new, changed it raises BatchFileError. A name
-    no batch may have was never loaded: read_batch says why it is refused."""
+    """True when no batch of this name was loaded. A loaded one is not new when its files
+    have the signatures recorded when it loaded (fms.ingest.file_signatures), or else the
+    checksums it loaded with (no line scan); changed, it raises BatchFileError. A name no
+    batch may have was never loaded: read_batch says why it is refused."""
     if not BATCH_NAME.match(folder.name):
         return True
-    loaded = con.execute(
-        "SELECT count(*) FROM batches WHERE batch = $b", {"b": folder.name}
-    ).fetchall()[0][0]
-    return not (loaded and batch_already_loaded(con, read_batch(folder, scan_lines=False)))
+    row = con.execute("SELECT files FROM batches WHERE batch = $b", {"b": folder.name}).fetchone()
+    if row is None:
+        return True
+    if unchanged_since_loaded(con, folder, json.loads(row[0])):
+        return False
+    return not batch_already_loaded(con, read_batch(folder, scan_lines=False))
 
 
 def batch_already_loaded(con: duckdb.DuckDBPyConnection, batch: Batch) -> bool:
@@ -161,6 +165,7 @@ def load_batch(
                 "d": load_date,
             },
         )
+        record_signatures(con, batch.name, batch.signatures)
         result = BatchResult(batch.name, "loaded", seq)
         by_entity = {f.entity.name: f for f in batch.files}
         for entity in ENTITIES:

@@ -1,0 +1,104 @@
+"""Whether the files of a loaded batch are unchanged, told without reading them.
+
+Every nightly makes sure each batch already loaded still holds the files it was loaded from (a
+changed one is refused: corrections come as new batches). Comparing checksums reads the whole
+landing history every night, and that history only grows: 531 MiB at scale large, 0.7 s from
+the page cache and 18 s from this machine's disk when the cache had dropped it.
+
+So when a batch loads, each file's signature is recorded with its checksum: size, modification
+and change times (nanoseconds), inode and device, as `lstat` gives them. A later check trusts a
+file whose signature is the same; any difference (a rewrite, a copy, a `touch`, a restored
+mtime, which moves the change time) falls back to the checksum. Content can change under an
+unchanged signature only by setting the system clock back or writing the disk device itself.
+
+A signature is not recorded (the file is checksummed on every check, as before) when:
+- the file changed while its checksum was computed (its signature before and after differ);
+- the file changed less than RACY_SECONDS before its signature was taken: a file system that
+  keeps times in whole seconds (or two) could see a second write in that window, of the same
+  size, under the same times.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import astuple, dataclass
+from pathlib import Path
+
+import duckdb
+
+RACY_SECONDS = 2
+
+
+@dataclass(frozen=True)
+class FileSignature:
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+    device: int
+
+
+def signature_of(path: Path) -> FileSignature:
+    # lstat: a link put in place of a file has a signature of its own.
+    st = path.lstat()
+    return FileSignature(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def settled(signature: FileSignature, taken_ns: int) -> bool:
+    """The file's last change is at least RACY_SECONDS older than the signature."""
+    last_change = max(signature.mtime_ns, signature.ctime_ns)
+    return taken_ns - last_change >= RACY_SECONDS * 1_000_000_000
+
+
+def checksum_with_signature(
+    path: Path, checksum: Callable[[Path], str]
+) -> tuple[str, FileSignature | None]:
+    """`checksum(path)`, and the file's signature when it can be trusted for that checksum."""
+    before, taken_ns = signature_of(path), time.time_ns()
+    digest = checksum(path)
+    trusted = signature_of(path) == before and settled(before, taken_ns)
+    return digest, before if trusted else None
+
+
+def record_signatures(
+    con: duckdb.DuckDBPyConnection, batch: str, files: list[tuple[str, str, FileSignature]]
+) -> None:
+    """Remember (file name, checksum, signature) of a batch's files, in the caller's
+    transaction (the load of the batch)."""
+    con.execute("DELETE FROM batch_file_signatures WHERE batch = $b", {"b": batch})
+    if files:
+        con.executemany(
+            "INSERT INTO batch_file_signatures VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(batch, name, sha, *astuple(sig)) for name, sha, sig in files],
+        )
+
+
+def unchanged_since_loaded(
+    con: duckdb.DuckDBPyConnection, folder: Path, checksums: dict[str, str]
+) -> bool:
+    """True when `folder` holds exactly the files of `checksums` (the loaded batch's), each
+    with the signature recorded with that checksum. False means: compare the checksums."""
+    rows = con.execute(
+        "SELECT file, sha256, size, mtime_ns, ctime_ns, inode, device "
+        "FROM batch_file_signatures WHERE batch = $b",
+        {"b": folder.name},
+    ).fetchall()
+    recorded = {name: (sha, FileSignature(*rest)) for name, sha, *rest in rows}
+    if folder.is_symlink() or recorded.keys() != checksums.keys():
+        return False
+    try:
+        present = {p.name for p in folder.iterdir()}
+    except OSError:
+        return False
+    if present != checksums.keys():
+        return False
+    for name, (sha, signature) in recorded.items():
+        if sha != checksums[name]:
+            return False
+        try:
+            if signature_of(folder / name) != signature:
+                return False
+        except OSError:
+            return False
+    return True

@@ -13,12 +13,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow.parquet as pq
 
 from fms.contract import ENTITIES, ENTITY_BY_NAME, Entity
 from fms.ingest.csv_lines import LineTooWide, scan_blank_lines
-from fms.ingest.file_signatures import FileSignature, checksum_with_signature
+from fms.ingest.file_signatures import FileSignature, NotARegularFile, checksum_with_signature
 
 BATCH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SUFFIXES = (".csv", ".parquet")
@@ -87,10 +88,14 @@ def list_batch_folders(landing: Path) -> list[Path]:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(HASH_CHUNK_BYTES), b""):
-            digest.update(chunk)
+        return sha256_of_file(fh)
+
+
+def sha256_of_file(fh: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: fh.read(HASH_CHUNK_BYTES), b""):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -140,7 +145,15 @@ def _inspect(
     header = _csv_header(batch, path) if fmt == "csv" else _parquet_header(batch, path)
     _check_header(batch, entity, path.name, header)
     blank_lines = _scan_csv_lines(batch, path) if fmt == "csv" and scan_lines else ()
-    sha256, signature = checksum_with_signature(path, sha256_of) if checksums else ("", None)
+    sha256, signature = "", None
+    if checksums:
+        try:
+            sha256, signature = checksum_with_signature(path, sha256_of_file)
+        except NotARegularFile:
+            # Put in place after the folder's files were listed as regular ones.
+            raise BatchFileError(
+                batch, path.name, "not a regular file (folders and links are refused)"
+            ) from None
     return BatchFile(entity, path, fmt, sha256, header, blank_lines, signature)
 
 

@@ -2,32 +2,48 @@
 
 Every nightly makes sure each batch already loaded still holds the files it was loaded from (a
 changed one is refused: corrections come as new batches). Comparing checksums reads the whole
-landing history every night, and that history only grows: 531 MiB at scale large, 0.7 s from
-the page cache and 18 s from this machine's disk when the cache had dropped it.
+landing history every night, and that history only grows: 531 MiB at scale large, 0.4 s from
+the page cache and up to 18 s from this machine's disk when the cache had dropped it.
 
 So when a batch loads, each file's signature is recorded with its checksum: size, modification
-and change times (nanoseconds), inode and device, as `lstat` gives them. A later check trusts a
-file whose signature is the same; any difference (a rewrite, a copy, a `touch`, a restored
-mtime, which moves the change time) falls back to the checksum. Content can change under an
-unchanged signature only by setting the system clock back or writing the disk device itself.
+and change times (nanoseconds), inode and device, taken from the open file that is hashed (not
+followed through a link). A later check trusts a file whose `lstat` gives the same signature;
+any difference (a rewrite, a copy, a `touch`, a restored mtime, which moves the change time, a
+link or anything but a regular file in its place) falls back to the checksums. When those
+match, the new signatures are recorded, so a `chmod` or a copy costs one night's read, not
+every night's.
 
-A signature is not recorded (the file is checksummed on every check, as before) when:
-- the file changed while its checksum was computed (its signature before and after differ);
-- the file changed less than RACY_SECONDS before its signature was taken: a file system that
-  keeps times in whole seconds (or two) could see a second write in that window, of the same
-  size, under the same times.
+On a local POSIX file system content changes under an unchanged signature only by setting the
+system clock back, writing the disk device directly, or writing through a shared memory map
+whose times show the write only once it is flushed (within ~30 s). Network and FUSE mounts may
+cache these times or not keep them (docs/scale-out.md).
+
+A signature is not recorded (the file is checksummed at the next check) when:
+- the file changed while its checksum was computed (its signature before and after differ, or
+  its path names another file by the end);
+- the file changed at most RACY_SECONDS before its signature was taken: a file system that keeps
+  times in whole seconds (or two) could see a second write in that window, of the same size,
+  under the same times.
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 
-RACY_SECONDS = 2
+RACY_SECONDS = 3
+
+
+class NotARegularFile(Exception):
+    """The path is a link, a folder, a FIFO...: what the batch rules refuse."""
 
 
 @dataclass(frozen=True)
@@ -39,25 +55,42 @@ class FileSignature:
     device: int
 
 
-def signature_of(path: Path) -> FileSignature:
-    # lstat: a link put in place of a file has a signature of its own.
-    st = path.lstat()
+def _signature(st: os.stat_result) -> FileSignature | None:
+    if not stat.S_ISREG(st.st_mode):
+        return None
     return FileSignature(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
+def signature_of(path: Path) -> FileSignature | None:
+    """The signature of the regular file at `path` itself (lstat: a link has none)."""
+    return _signature(path.lstat())
+
+
 def settled(signature: FileSignature, taken_ns: int) -> bool:
-    """The file's last change is at least RACY_SECONDS older than the signature."""
+    """The file's last change is more than RACY_SECONDS older than the signature."""
     last_change = max(signature.mtime_ns, signature.ctime_ns)
-    return taken_ns - last_change >= RACY_SECONDS * 1_000_000_000
+    return taken_ns - last_change > RACY_SECONDS * 1_000_000_000
 
 
 def checksum_with_signature(
-    path: Path, checksum: Callable[[Path], str]
+    path: Path, checksum: Callable[[BinaryIO], str]
 ) -> tuple[str, FileSignature | None]:
-    """`checksum(path)`, and the file's signature when it can be trusted for that checksum."""
-    before, taken_ns = signature_of(path), time.time_ns()
-    digest = checksum(path)
-    trusted = signature_of(path) == before and settled(before, taken_ns)
+    """`checksum` of the regular file at `path` (never through a link: NotARegularFile), and
+    the file's signature when it can be trusted for that checksum."""
+    try:
+        # O_NONBLOCK: a FIFO put in a file's place must not hang the open.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotARegularFile(path) from None
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        before, taken_ns = _signature(os.fstat(fd)), time.time_ns()
+        if before is None:
+            raise NotARegularFile(path)
+        digest = checksum(fh)
+        after = _signature(os.fstat(fd))
+    trusted = after == before and signature_of(path) == before and settled(before, taken_ns)
     return digest, before if trusted else None
 
 

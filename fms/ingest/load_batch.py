@@ -101,9 +101,10 @@ def load_new_batches(
 
 def is_new_batch(con: duckdb.DuckDBPyConnection, folder: Path) -> bool:
     """True when no batch of this name was loaded. A loaded one is not new when its files
-    have the signatures recorded when it loaded (fms.ingest.file_signatures), or else the
-    checksums it loaded with (no line scan); changed, it raises BatchFileError. A name no
-    batch may have was never loaded: read_batch says why it is refused."""
+    have the signatures recorded for it (fms.ingest.file_signatures), or else the checksums it
+    loaded with (no line scan; then their signatures are recorded anew); changed, it raises
+    BatchFileError. A name no batch may have was never loaded: read_batch says why it is
+    refused."""
     if not BATCH_NAME.match(folder.name):
         return True
     row = con.execute("SELECT files FROM batches WHERE batch = $b", {"b": folder.name}).fetchone()
@@ -111,7 +112,18 @@ def is_new_batch(con: duckdb.DuckDBPyConnection, folder: Path) -> bool:
         return True
     if unchanged_since_loaded(con, folder, json.loads(row[0])):
         return False
-    return not batch_already_loaded(con, read_batch(folder, scan_lines=False))
+    batch = read_batch(folder, scan_lines=False)
+    batch_already_loaded(con, batch)  # raises when the content changed
+    if batch.signatures:
+        # Times or inodes moved (a touch, a chmod, a copy) but not the content.
+        con.execute("BEGIN TRANSACTION")
+        try:
+            record_signatures(con, batch.name, batch.signatures)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return False
 
 
 def batch_already_loaded(con: duckdb.DuckDBPyConnection, batch: Batch) -> bool:

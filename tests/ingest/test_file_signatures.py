@@ -14,7 +14,7 @@ import pytest
 
 from fms.ingest import batch_files, file_signatures
 from fms.ingest.batch_files import BatchFileError
-from fms.ingest.file_signatures import checksum_with_signature
+from fms.ingest.file_signatures import NotARegularFile, checksum_with_signature
 from fms.ingest.load_batch import is_new_batch, load_new_batches
 from fms.warehouse import connect
 from tests.landing import COUNTRY, DELIVERY, LINE, case, fingerprint, write_batch
@@ -60,13 +60,13 @@ def loaded(tmp_path, settle):
 def checksummed(monkeypatch) -> list[str]:
     """The names of the files checksummed from now on (the real checksum still runs)."""
     names: list[str] = []
-    real = batch_files.sha256_of
+    real = batch_files.checksum_with_signature
 
-    def counting(path: Path) -> str:
+    def counting(path: Path, checksum):
         names.append(path.name)
-        return real(path)
+        return real(path, checksum)
 
-    monkeypatch.setattr(batch_files, "sha256_of", counting)
+    monkeypatch.setattr(batch_files, "checksum_with_signature", counting)
     return names
 
 
@@ -101,13 +101,19 @@ def test_content_rewritten_to_the_same_size_under_the_old_mtime_is_still_refused
     assert fingerprint(con) == before
 
 
-def test_a_touched_file_is_checksummed_again_and_its_batch_is_still_not_new(loaded, checksummed):
+def test_a_touched_file_is_checksummed_once_then_known_by_its_new_signature(
+    loaded, checksummed, settle
+):
     con, _, folder = loaded
     os.utime(folder / "cases.csv")
+    settle()
     before = fingerprint(con)
     assert is_new_batch(con, folder) is False
     assert sorted(checksummed) == sorted(FILES)
-    assert fingerprint(con) == before  # a check records nothing: a rerun changes nothing
+    checksummed.clear()
+    assert is_new_batch(con, folder) is False  # the signatures were recorded anew
+    assert checksummed == []
+    assert fingerprint(con) == before  # the data did not change
 
 
 def test_a_file_replaced_by_a_link_to_the_same_content_is_refused(loaded, tmp_path):
@@ -153,13 +159,25 @@ def test_a_file_that_changes_while_it_is_checksummed_gets_no_signature(tmp_path,
     path.write_text("a,b\n1,2\n")
     settle()
 
-    def checksum_while_appending(p: Path) -> str:
-        digest = batch_files.sha256_of(p)
-        with p.open("a") as fh:
-            fh.write("3,4\n")
+    def checksum_while_appending(fh) -> str:
+        digest = batch_files.sha256_of_file(fh)
+        with path.open("a") as out:
+            out.write("3,4\n")
         return digest
 
     assert checksum_with_signature(path, checksum_while_appending)[1] is None
-    assert checksum_with_signature(path, batch_files.sha256_of)[1] is None  # just changed
+    assert checksum_with_signature(path, batch_files.sha256_of_file)[1] is None  # just changed
     settle()
-    assert checksum_with_signature(path, batch_files.sha256_of)[1] is not None
+    digest, signature = checksum_with_signature(path, batch_files.sha256_of_file)
+    assert signature is not None and digest == batch_files.sha256_of(path)
+
+
+def test_a_file_replaced_by_a_link_after_the_folder_was_listed_is_not_read_through_it(
+    tmp_path,
+):
+    target = tmp_path / "target.csv"
+    target.write_text("a,b\n1,2\n")
+    link = tmp_path / "deliveries.csv"
+    link.symlink_to(target)
+    with pytest.raises(NotARegularFile):
+        checksum_with_signature(link, batch_files.sha256_of_file)

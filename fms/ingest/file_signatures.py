@@ -98,7 +98,7 @@ def record_signatures(
     con: duckdb.DuckDBPyConnection, batch: str, files: list[tuple[str, str, FileSignature]]
 ) -> None:
     """Remember (file name, checksum, signature) of a batch's files, in the caller's
-    transaction (the load of the batch)."""
+    transaction: the load of the batch, or a check that found its checksums unchanged."""
     con.execute("DELETE FROM batch_file_signatures WHERE batch = $b", {"b": batch})
     if files:
         con.executemany(

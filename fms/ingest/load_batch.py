@@ -236,20 +236,36 @@ def _read_into_raw_input(
 ) -> int:
     """Create temp table `raw_input` (text columns + trace) from a file; return the count of
     malformed CSV records, which are quarantined here."""
+    if file.format == "parquet":
+        _read_parquet_into_raw_input(con, batch, seq, file)
+        return 0
+    return _read_csv_into_raw_input(con, batch, seq, file)
+
+
+def _text_columns(entity: Entity) -> str:
+    return ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in entity.column_names)
+
+
+def _read_parquet_into_raw_input(
+    con: duckdb.DuckDBPyConnection, batch: str, seq: int, file: BatchFile
+) -> None:
+    _drop_raw_input(con)
+    con.execute(
+        "CREATE TEMP TABLE raw_input AS "
+        "SELECT $batch AS _batch, $seq AS _batch_seq, $file AS _file, "
+        f"file_row_number + 1 AS _row_number, NULL::VARCHAR AS _raw, {_text_columns(file.entity)} "
+        "FROM read_parquet($path, file_row_number = true)",
+        {"batch": batch, "seq": seq, "file": file.name, "path": str(file.path)},
+    )
+
+
+def _read_csv_into_raw_input(
+    con: duckdb.DuckDBPyConnection, batch: str, seq: int, file: BatchFile
+) -> int:
+    """raw_input from a CSV file; malformed records are quarantined here (their count)."""
     entity = file.entity
     trace = {"batch": batch, "seq": seq, "file": file.name}
-    text_cols = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in entity.column_names)
-    if file.format == "parquet":
-        _drop_raw_input(con)
-        con.execute(
-            "CREATE TEMP TABLE raw_input AS "
-            "SELECT $batch AS _batch, $seq AS _batch_seq, $file AS _file, "
-            f"file_row_number + 1 AS _row_number, NULL::VARCHAR AS _raw, {text_cols} "
-            "FROM read_parquet($path, file_row_number = true)",
-            trace | {"path": str(file.path)},
-        )
-        return 0
-
+    text_cols = _text_columns(entity)
     for table in ("raw_rejects", "raw_reject_scans"):
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
     con.execute(

@@ -1,9 +1,10 @@
 """The run report: what a person reads after a run instead of its logs.
 
 - `build_run_report(con, job=, run_summary=, out_path=, ...)`: one self-contained HTML page
-  (`run_report.html`: inline CSS, matplotlib charts embedded as PNG data URIs, no script, no
-  network) with the key figures, totals by purchaser, billing trend by quarter, delivery
-  progress, the closure funnel and funds locked in closable cases, and the data-quality summary.
+  (`run_report.html`, rendered from the Jinja2 templates in `templates/`: CSS inlined,
+  matplotlib charts embedded as PNG data URIs, no script, no network) with the key figures,
+  totals by purchaser, billing trend by quarter, delivery progress, the closure funnel and funds
+  locked in closable cases, and the data-quality summary.
 - `read_run_figures` + `render_run_report`: the same in two steps, so the Prefect task can post
   the figures it rendered as artifacts (`fms.report.artifacts`).
 Sections read the warehouse with set-based SQL (`fms/sql/report_*.sql`), tables bound as

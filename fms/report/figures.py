@@ -99,6 +99,11 @@ class RunFigures:
         """Exact sum of a money column over a section's rows."""
         return sum((r[column] or ZERO for r in getattr(self, section) or []), ZERO)
 
+    def total_if_any(self, section: str, column: str) -> Decimal | None:
+        """The exact sum, or None when no row has the figure (no statement published, say)."""
+        rows = getattr(self, section) or []
+        return self.total(section, column) if any(r[column] is not None for r in rows) else None
+
     @property
     def latest_statement_period(self) -> date | None:
         ends = [p["statement_period_end"] for p in self.purchasers if p["statement_period_end"]]

@@ -1,4 +1,5 @@
-"""Read a rendered report back: its tables' cells and every tag's attributes (stdlib parser)."""
+"""Read a rendered report back: its tables' cells, every tag's attributes and the text of each
+element with an id (stdlib parser)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ CHARTS = {
     "funds-locked",
     "data-quality",
 }
+VOID = {"img", "meta", "br", "hr", "input", "link"}  # elements that have no end tag
 
 
 class _Page(HTMLParser):
@@ -26,10 +28,16 @@ class _Page(HTMLParser):
         self._cell: list[str] | None = None
         self.styles: list[str] = []
         self._in_style = False
+        self.texts: dict[str, list[str]] = {}
+        self._open: list[tuple[str, str, int]] = []  # (id, tag, depth) of elements being read
 
     def handle_starttag(self, tag, attrs):
         attributes = {k: v or "" for k, v in attrs}
         self.tags.append((tag, attributes))
+        self._open = [(i, t, d + (t == tag)) for i, t, d in self._open]
+        if "id" in attributes and tag not in VOID:
+            self.texts[attributes["id"]] = []
+            self._open.append((attributes["id"], tag, 1))
         if tag == "table" and "id" in attributes:
             self._table = attributes["id"]
             self.tables[self._table] = []
@@ -41,6 +49,8 @@ class _Page(HTMLParser):
             self._in_style = True
 
     def handle_endtag(self, tag):
+        self._open = [(i, t, d - (t == tag)) for i, t, d in self._open]
+        self._open = [(i, t, d) for i, t, d in self._open if d]
         if tag in ("td", "th") and self._cell is not None and self._row is not None:
             self._row.append(" ".join("".join(self._cell).split()))
             self._cell = None
@@ -53,6 +63,8 @@ class _Page(HTMLParser):
             self._in_style = False
 
     def handle_data(self, data):
+        for element, _, _ in self._open:
+            self.texts[element].append(data)
         if self._cell is not None:
             self._cell.append(data)
         if self._in_style:
@@ -68,3 +80,8 @@ def parse(html: str) -> _Page:
 def rows(html: str, table_id: str) -> list[list[str]]:
     """The rows of the table with this id (header row first, footer row last)."""
     return parse(html).tables[table_id]
+
+
+def text_of(html: str, element_id: str) -> str:
+    """The text of the element with this id: its texts joined by single spaces."""
+    return " ".join(" ".join(parse(html).texts[element_id]).split())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import re
 from decimal import Decimal
@@ -11,9 +12,16 @@ import duckdb
 import pytest
 from PIL import Image
 
-from fms.report import REPORT_NAME, build_run_report, dollars, read_run_figures
-from fms.report.page import OPEN_TABLE_ROWS, collapsible
-from tests.report.page_parts import CHARTS, parse, rows
+from fms.report import (
+    REPORT_NAME,
+    RunFile,
+    build_run_report,
+    dollars,
+    read_run_figures,
+    render_run_report,
+)
+from fms.report.page import OPEN_TABLE_ROWS
+from tests.report.page_parts import CHARTS, parse, rows, text_of
 from tests.report.scenario import AS_OF, build_warehouse, run_summary
 
 
@@ -39,14 +47,42 @@ def test_money_refuses_a_float():
 @pytest.mark.parametrize(
     ("n_rows", "folded"), [(OPEN_TABLE_ROWS, False), (OPEN_TABLE_ROWS + 1, True)]
 )
-def test_a_long_table_folds_under_its_chart_without_a_script(n_rows, folded):
-    page = collapsible("<table></table>", n_rows, "purchasers")
-    assert page.startswith("<details>") is folded
-    assert ("all 13 purchasers" in page) is folded
+def test_a_long_table_folds_under_its_chart_without_a_script(rendered, tmp_path, n_rows, folded):
+    uk = rendered.figures.purchasers[0]
+    figures = dataclasses.replace(
+        rendered.figures, purchasers=[uk | {"country_code": f"P{i}"} for i in range(n_rows)]
+    )
+    page = render_run_report(figures, tmp_path / REPORT_NAME, []).read_text(encoding="utf-8")
+    tags = parse(page).tags
+    table = next(i for i, (_, a) in enumerate(tags) if a.get("id") == "purchaser-totals-table")
+    assert ([t for t, _ in tags[table - 2 : table]] == ["details", "summary"]) is folded
+    assert (f"Table: all {n_rows} purchasers with totals" in page) is folded
+    assert len(rows(page, "purchaser-totals-table")) == n_rows + 2  # every one, header, footer
+
+
+def test_text_from_the_data_shows_as_text_never_as_markup(rendered, tmp_path):
+    hostile = '<script>alert("x")</script> & <b>bold</b>'
+    f = rendered.figures
+    figures = dataclasses.replace(
+        f,
+        purchasers=[f.purchasers[0] | {"purchaser_name": hostile}],
+        closable_cases=[f.closable_cases[0] | {"case_id": hostile}],
+        dq_failures=[f.dq_failures[0] | {"examples": hostile}],
+        details=[("Note", hostile)],
+    )
+    files = [RunFile(hostile, "a&b.csv")]
+    page = render_run_report(figures, tmp_path / REPORT_NAME, files).read_text(encoding="utf-8")
+    assert not [t for t, _ in parse(page).tags if t in ("script", "b")]
+    assert rows(page, "purchaser-totals-table")[1][0] == f"UK · {hostile}"
+    assert rows(page, "closable-cases-table")[1][0] == f"{hostile} overdue"
+    assert rows(page, "dq-failures-table")[1][-1] == hostile
+    assert rows(page, "run-details-table") == [["Note", hostile]]
+    assert text_of(page, "files").endswith(hostile)
+    assert ("a", {"href": "a&b.csv"}) in parse(page).tags
 
 
 def test_key_figures_head_the_report(rendered):
-    cards = re.search(r'<div class="kpis".*?</div></div></div>', rendered.html).group(0)
+    cards = text_of(rendered.html, "key-figures")
     for text in [
         "$6,800,000.00",  # case value: 6,000,000.00 + 800,000.00
         "4 implemented cases",

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fms.report.browser import WINDOW, chromium_path, dump_dom, screenshot
+from tests.report.browser import WINDOW, chromium_path, dump_dom, screenshot
 from tests.report.page_parts import CHARTS
 
 pytestmark = pytest.mark.skipif(

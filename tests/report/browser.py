@@ -1,8 +1,9 @@
 """Open a run report in headless Chromium (Debian's `chromium` package) with no network at all:
 a screenshot, or the DOM after the page loaded. Used by the browser test and for the README's
-screenshot:
+screenshot (from the repository's folder):
 
-    python -m fms.report.browser data/out/nightly/2026-11-03/run_report.html docs/run-report.png
+    .venv/bin/python -m tests.report.browser data/out/nightly/2026-11-03/run_report.html \
+        docs/run-report.png
 """
 
 from __future__ import annotations

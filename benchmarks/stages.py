@@ -134,7 +134,7 @@ def ingest(spec: dict, parts: Parts) -> dict:
     from fms.ingest import load_batch as lb
     from fms.warehouse import connect
 
-    parts.wrap(lb, "read_batch", "inspect files (checksums, header, line scan)")
+    parts.wrap(lb, "read_new_batch", "inspect files (checksums, header, line scan)")
     parts.wrap(lb, "_read_into_raw_input", "read file into raw_input")
     parts.wrap(lb, "_judge", "type + row checks + duplicates + references (judged)")
     parts.wrap(lb, "_insert_clean_rows", "append history + refresh current")

@@ -52,7 +52,7 @@ def closure_readiness(
     final = job_folder(out, "closure", as_of.isoformat(), purchaser, case_id)
     with (
         warehouse_lock(warehouse, run_id, "weekly-closure-readiness"),
-        gated_run(final, run_id) as run,
+        gated_run(final, run_id, warehouse) as run,
     ):
         if uses_dask(runner, dask_address):
             counts = build_marts_on_dask(
@@ -66,7 +66,7 @@ def closure_readiness(
             )
         )
         files = write_closure_files(warehouse, run.work, as_of)
-        write_run_report(
+        run.artifacts = write_run_report(
             "closure",
             warehouse,
             {"as_of": as_of.isoformat(), "marts": counts, "files": files},

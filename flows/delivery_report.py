@@ -55,7 +55,7 @@ def delivery_report(
     final = job_folder(out, "delivery-report", as_of.isoformat(), purchaser, case_id)
     with (
         warehouse_lock(warehouse, run_id, "monthly-delivery-report"),
-        gated_run(final, run_id) as run,
+        gated_run(final, run_id, warehouse) as run,
     ):
         if uses_dask(runner, dask_address):
             counts = build_marts_on_dask(
@@ -75,7 +75,7 @@ def delivery_report(
             )
         )
         files = write_delivery_files(warehouse, run.work, as_of)
-        write_run_report(
+        run.artifacts = write_run_report(
             "delivery-report",
             warehouse,
             {"as_of": as_of.isoformat(), "marts": counts, "files": files},

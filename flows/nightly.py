@@ -1,5 +1,6 @@
 """Nightly refresh: load every new batch, audit it, rebuild the marts as of a date in staging,
-audit them, and only then publish the marts and the run's files together."""
+audit them, write every file of the run, and only then publish the marts, their `publications`
+record and the run's folder in one commit."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from fms import settings
 from fms.failpoints import failpoint
 from fms.locking import warehouse_lock
 from fms.publication import NIGHTLY_MARTS
-from fms.report import REPORT_NAME
+from fms.report import REPORT_NAME, ReportTables
 from tasks.ingest import find_new_batches, load_one_batch
 from tasks.marts import build_marts, publication_state, publish_marts
 from tasks.publish import publish_quarantine_worklist, write_closure_files, write_delivery_files
@@ -23,6 +24,11 @@ from tasks.quality import (
     audit_staged_marts,
 )
 from tasks.report import write_run_report
+
+# The run report is written before the marts are published, from the staged ones.
+STAGED_MARTS = ReportTables(
+    delivery_status="staging.delivery_status", closure_readiness="staging.closure_readiness"
+)
 
 
 @flow(name="nightly-refresh", log_prints=True)
@@ -54,8 +60,11 @@ def nightly_refresh(
     as_of = as_of or today
     run_id = current_run_id()
     final = Path(out or settings.default_out()) / "nightly" / as_of.isoformat()
-    with warehouse_lock(warehouse, run_id, "nightly-refresh"), gated_run(final, run_id) as run:
-        new_batches = find_new_batches(warehouse, landing)
+    with (
+        warehouse_lock(warehouse, run_id, "nightly-refresh"),
+        gated_run(final, run_id, warehouse) as run,
+    ):
+        new_batches, waiting = find_new_batches(warehouse, landing)
         loaded = [load_one_batch(warehouse, landing, name, today) for name in new_batches]
         since_seq, through_seq = publication_state(warehouse)
         run.gate(audit_new_inputs(warehouse, since_seq, run_id, run.docs_dir))
@@ -67,18 +76,22 @@ def nightly_refresh(
         run.gate(audit_staged_marts(warehouse, run_id, run.docs_dir, list(staged), as_of))
         files = write_delivery_files(warehouse, run.work, as_of)
         files += write_closure_files(warehouse, run.work, as_of)
-        publish_marts(
-            warehouse, NIGHTLY_MARTS, run_id, "nightly", as_of, through_seq, run.folder.final
-        )
-        failpoint("nightly.marts_published")
         files += publish_quarantine_worklist(warehouse, run.work)
         summary = {
             "as_of": as_of.isoformat(),
             "batches_loaded": [b["batch"] for b in loaded],
+            "batches_waiting": waiting,
             "marts": staged,
             "files": files,
         }
-        write_run_report("nightly", warehouse, summary, run.work, run_id, final, run.reports)
+        run.artifacts = write_run_report(
+            "nightly", warehouse, summary, run.work, run_id, final, run.reports, STAGED_MARTS
+        )
+        run.publish(
+            lambda folder: publish_marts(
+                warehouse, NIGHTLY_MARTS, run_id, "nightly", as_of, through_seq, folder
+            )
+        )
     published = run.published
 
     summary = {
@@ -87,6 +100,7 @@ def nightly_refresh(
         "warehouse": str(warehouse),
         "out_dir": str(published),
         "batches_loaded": [b["batch"] for b in loaded],
+        "batches_waiting": waiting,
         "rows_loaded": sum(e["rows_loaded"] for b in loaded for e in b["entities"]),
         "rows_quarantined": sum(e["rows_quarantined"] for b in loaded for e in b["entities"]),
         "rows_resolved": sum(e["rows_resolved"] for b in loaded for e in b["entities"]),

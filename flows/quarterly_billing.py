@@ -60,7 +60,7 @@ def quarterly_billing(
     reports = Path(out or settings.default_out()) / "quarterly-billing" / "runs"
     with (
         warehouse_lock(warehouse, run_id, "quarterly-billing"),
-        gated_run(reports / f"{quarter}-{run_id[:8]}", run_id) as run,
+        gated_run(reports / f"{quarter}-{run_id[:8]}", run_id, warehouse) as run,
     ):
         if uses_dask(runner, dask_address):
             counts = build_statements_on_dask(
@@ -76,8 +76,10 @@ def quarterly_billing(
         if adhoc:
             result = {"files": write_adhoc(warehouse, period_end, statements_dir)}
         else:
-            result = publish_quarter(warehouse, period_end, statements_dir)
-        write_run_report(
+            result = publish_quarter(warehouse, period_end, statements_dir, run_id)
+            if result["published"]:
+                run.committed.append(statements_dir)
+        run.artifacts = write_run_report(
             "quarterly-billing",
             warehouse,
             {"period_end": period_end.isoformat(), "statements": counts, **result},

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -17,10 +18,16 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from fms import settings
+
 # Before Prefect is imported: a first run creates Prefect's database, which can take longer
 # than its 20 s default on a busy 2-core machine; and this network reaches no telemetry host.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# No Python process a command starts (the temporary Prefect server, Dask workers, the flow runs
+# of `fms serve`) puts the working directory on its import path: a `concurrent.py` left there
+# would otherwise run inside it. This process, a console script, never had it on its path.
+os.environ["PYTHONSAFEPATH"] = "1"
 
 # The exit status of the console command, once it has one (see main).
 _exit_status: int | None = None
@@ -127,6 +134,20 @@ def _checked_selection(purchaser: str | None, case_id: str | None) -> None:
         _fail(f"--case must be a case id CC-I-DDD like UK-D-AAA, not {case_id!r}")
 
 
+def _selected(
+    purchaser: str | None, case_id: str | None, runner: Runner, dask_address: str | None
+) -> dict[str, object]:
+    """The options of every job but the nightly, checked, as its flow's parameters."""
+    _checked_selection(purchaser, case_id)
+    _checked_runner(runner, dask_address)
+    return {
+        "purchaser": purchaser,
+        "case_id": case_id,
+        "runner": runner.value,
+        "dask_address": dask_address,
+    }
+
+
 def _fail(message: str) -> None:
     # Messages quote the input (file and column names, paths): print them as text, never as
     # Rich markup, which would swallow "[x]" or fail on "[/x]".
@@ -142,19 +163,24 @@ def _describe(exc: BaseException) -> str:
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
-    """Failures the user gets as one `error:` line: bad input, a failed gate, a missing path,
-    and DuckDB refusing the data (an amount sum beyond DECIMAL(18,2), a file held elsewhere)."""
+    """Failures the user gets as one `error:` line: bad input or settings, a failed gate, the
+    warehouse held or its lock file refused, DuckDB refusing the data (an amount sum beyond
+    DECIMAL(18,2), a file held elsewhere), and the machine refusing a file (a read-only or
+    full disk, a file where a folder should be). A traceback is left for a fault of the code."""
     import duckdb
 
     from fms.ingest.batch_files import BatchFileError
-    from fms.locking import WarehouseBusyError
+    from fms.locking import LockFileError, WarehouseBusyError
     from fms.quality.gate import DataQualityError
+    from fms.temporary_server import TemporaryServerError
 
     return (
         BatchFileError,
         DataQualityError,
         WarehouseBusyError,
-        FileNotFoundError,
+        LockFileError,
+        TemporaryServerError,
+        OSError,
         ValueError,
         duckdb.Error,
     )
@@ -200,7 +226,12 @@ def generate(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from fms.generate import generate as run_generate
+    from fms.preflight import PreflightError, check_writable_folder
 
+    try:
+        check_writable_folder(out, "--out")
+    except PreflightError as exc:
+        _fail(str(exc))
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
     ) as bar:
@@ -209,7 +240,10 @@ def generate(
         def progress(step: str, done: int, total: int) -> None:
             bar.update(task_id, description=step, completed=done, total=total)
 
-        manifest = run_generate(out, scale.value, seed, dirty_rate, progress=progress)
+        try:
+            manifest = run_generate(out, scale.value, seed, dirty_rate, progress=progress)
+        except OSError as exc:  # a disk that fills, a folder made read-only meanwhile
+            _fail(f"writing the generated data under {out} failed: {_describe(exc)}")
     batches = manifest.get("batches", [])
     injected = len(manifest.get("injected", []))
     print(f"wrote {len(batches)} batch(es) to {out / 'landing'} ({injected} bad rows injected)")
@@ -228,22 +262,17 @@ def run_nightly(
     dask_address: DaskAddressOption = None,
 ) -> None:
     """Load every new batch, then refresh the marts as of a date (default: today)."""
-    from flows.nightly import nightly_refresh
-
     _checked_runner(runner, dask_address)
-    _quiet_console_tracebacks()
-    try:
-        summary = nightly_refresh(
-            landing=_absolute(landing),
-            warehouse=_absolute(warehouse),
-            out=_absolute(out),
-            as_of=_date(as_of),
-            runner=runner.value,
-            dask_address=dask_address,
-        )
-    except _known_errors() as exc:
-        _fail(_describe(exc))
-    _print_summary(summary)
+    _run_job(
+        "nightly",
+        "flows.nightly:nightly_refresh",
+        warehouse,
+        out,
+        landing=_absolute(landing or settings.default_landing()),
+        as_of=_date(as_of),
+        runner=runner.value,
+        dask_address=dask_address,
+    )
 
 
 @run_app.command("quarterly-billing")
@@ -257,24 +286,15 @@ def run_quarterly_billing(
     dask_address: DaskAddressOption = None,
 ) -> None:
     """Bill every purchaser for a quarter ended (default: the last one before today)."""
-    from flows.quarterly_billing import quarterly_billing
-
-    _checked_selection(purchaser, case)
-    _checked_runner(runner, dask_address)
-    _quiet_console_tracebacks()
-    try:
-        summary = quarterly_billing(
-            period_end=_date(period_end),
-            warehouse=_absolute(warehouse),
-            out=_absolute(out),
-            purchaser=purchaser,
-            case_id=case,
-            runner=runner.value,
-            dask_address=dask_address,
-        )
-    except _known_errors() as exc:
-        _fail(_describe(exc))
-    _print_summary(summary)
+    options = _selected(purchaser, case, runner, dask_address)
+    _run_job(
+        "quarterly-billing",
+        "flows.quarterly_billing:quarterly_billing",
+        warehouse,
+        out,
+        period_end=_date(period_end),
+        **options,
+    )
 
 
 @run_app.command("delivery-report")
@@ -288,24 +308,15 @@ def run_delivery_report(
     dask_address: DaskAddressOption = None,
 ) -> None:
     """The C1 file, delivery status and undelivered report (default: end of last month)."""
-    from flows.delivery_report import delivery_report
-
-    _checked_selection(purchaser, case)
-    _checked_runner(runner, dask_address)
-    _quiet_console_tracebacks()
-    try:
-        summary = delivery_report(
-            as_of=_date(as_of),
-            warehouse=_absolute(warehouse),
-            out=_absolute(out),
-            purchaser=purchaser,
-            case_id=case,
-            runner=runner.value,
-            dask_address=dask_address,
-        )
-    except _known_errors() as exc:
-        _fail(_describe(exc))
-    _print_summary(summary)
+    options = _selected(purchaser, case, runner, dask_address)
+    _run_job(
+        "delivery-report",
+        "flows.delivery_report:delivery_report",
+        warehouse,
+        out,
+        as_of=_date(as_of),
+        **options,
+    )
 
 
 @run_app.command("closure")
@@ -319,24 +330,73 @@ def run_closure(
     dask_address: DaskAddressOption = None,
 ) -> None:
     """The closure worklist: ready cases, blockers, funds released (default: today)."""
-    from flows.closure import closure_readiness
+    options = _selected(purchaser, case, runner, dask_address)
+    _run_job(
+        "closure", "flows.closure:closure_readiness", warehouse, out, as_of=_date(as_of), **options
+    )
 
-    _checked_selection(purchaser, case)
-    _checked_runner(runner, dask_address)
-    _quiet_console_tracebacks()
+
+def _run_job(
+    job: str,
+    entrypoint: str,
+    warehouse: Path | None,
+    out: Path | None,
+    landing: Path | None = None,
+    **parameters: object,
+) -> None:
+    """Check what the run needs, point it at a Prefect API, run the job's flow (`module:flow`)
+    and print its summary; any known failure is one `error:` line and exit 2."""
+    import importlib
+
+    from fms.locking import LockFileError
+    from fms.preflight import PreflightError, check_run
+
+    warehouse = _absolute(warehouse or settings.default_warehouse())
+    out = _absolute(out or settings.default_out())
     try:
-        summary = closure_readiness(
-            as_of=_date(as_of),
-            warehouse=_absolute(warehouse),
-            out=_absolute(out),
-            purchaser=purchaser,
-            case_id=case,
-            runner=runner.value,
-            dask_address=dask_address,
-        )
+        check_run(job, warehouse, out, landing)  # before Prefect is imported: within a second
+    except (PreflightError, settings.SettingError, LockFileError) as exc:
+        _fail(str(exc))
+    if landing is not None:
+        parameters["landing"] = landing
+    try:
+        api_ready = _use_prefect_api()
+        module, name = entrypoint.split(":")
+        flow = getattr(importlib.import_module(module), name)  # while the server starts
+        _quiet_console_tracebacks()
+        api_ready()
+        summary = flow(warehouse=warehouse, out=out, **parameters)
     except _known_errors() as exc:
         _fail(_describe(exc))
     _print_summary(summary)
+
+
+def _use_prefect_api() -> Callable[[], None]:
+    """Point this run at a Prefect API; return what waits until it answers.
+
+    The API of PREFECT_API_URL (environment or Prefect profile) if set; otherwise a temporary
+    server started for this run, stopped when the run ends (an atexit handler registered after
+    `_exit_without_teardown`, so run before it) and gone with the run even if it is killed."""
+    from prefect.settings import get_current_settings
+
+    current = get_current_settings()
+    if current.api.url:
+        return lambda: None
+    # (Next: a server already answering on the local default address, before starting one.)
+    from prefect.context import refresh_global_settings_context
+
+    from fms.temporary_server import TemporaryServer
+
+    server = TemporaryServer.start()
+    atexit.register(server.stop)
+    os.environ["PREFECT_API_URL"] = server.api_url  # for this process and every one it starts
+    refresh_global_settings_context()
+
+    def ready() -> None:  # Prefect's logging is set up by now (the flow was imported)
+        logging.getLogger("prefect").info("Starting temporary server on %s", server.api_url)
+        server.wait_until_ready(current.server.ephemeral.startup_timeout_seconds)
+
+    return ready
 
 
 @app.command()

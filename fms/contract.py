@@ -38,6 +38,10 @@ SQL_TYPES = {
 
 MAX_TEXT_LENGTH = 1000
 
+# A batch folder is complete, and may load, once it holds this file (the Hadoop/Spark
+# convention): written by the sender after every data file, empty or listing the files.
+BATCH_COMPLETE_MARKER = "_SUCCESS"
+
 COUNTRY_CODE_PATTERN = r"^[A-Z0-9]{2}$"
 IA_PATTERN = r"^[A-Z]$"
 DESIGNATOR_PATTERN = r"^[A-Z0-9]{3}$"
@@ -347,7 +351,10 @@ ENTITY_BY_NAME = {e.name: e for e in ENTITIES}
 # Reason codes of quarantined rows. Reference reasons are retried when a later batch brings
 # what the row refers to; every other reason is final until the sender corrects the row.
 REASONS: dict[str, str] = {
-    "MALFORMED_ROW": "the CSV record could not be read (column count, encoding or quoting)",
+    "MALFORMED_ROW": (
+        "the CSV record could not be read (column count, encoding, quoting, a carriage return "
+        "that ends no line, or longer than 1,000,000 bytes)"
+    ),
     "MISSING_VALUE": "a required value is empty",
     "BAD_ID": "an identifier does not have its required form",
     "BAD_DATE": "not a real calendar date in YYYY-MM-DD form",

@@ -10,8 +10,12 @@ a real run in a subprocess with
 and the process kills itself with SIGKILL at that point: a real crash, as from the OOM killer
 or a power cut. No `finally`, no atexit, no buffered write, no ROLLBACK runs.
 
+In-process tests inject a fault instead of a crash with `fault(name, error, nth)`: the N-th
+arrival inside the block raises `error` (a full disk, say: `OSError(errno.ENOSPC, ...)`), and
+`arrivals()` lists the points a run passed, in order.
+
 Not a configuration: production runs never set FMS_FAILPOINT. The variable is read once, at
-import; with it unset `failpoint()` is one string comparison.
+import; with it unset and no fault armed `failpoint()` is two comparisons.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import os
 import re
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 ENV = "FMS_FAILPOINT"
 _SPEC = re.compile(r"(?P<name>[A-Za-z0-9_.-]+)(?::(?P<nth>[1-9][0-9]*))?")
@@ -38,11 +44,15 @@ def _parse(spec: str) -> tuple[str | None, int]:
 _TARGET, _NTH = _parse(os.environ.get(ENV, ""))
 _reached = 0
 _lock = threading.Lock()
+_faults: dict[str, list] = {}  # name -> [arrivals left before it raises, error]
+_listeners: list[list[str]] = []
 
 
 def failpoint(name: str) -> None:
     """Crash here (SIGKILL to this process) if FMS_FAILPOINT names this point and this is the
-    N-th time it is reached; otherwise do nothing."""
+    N-th time it is reached; raise an armed fault's error; otherwise do nothing."""
+    if _faults or _listeners:
+        _injected(name)
     if name != _TARGET:
         return
     global _reached
@@ -50,3 +60,44 @@ def failpoint(name: str) -> None:
         _reached += 1
         if _reached == _NTH:
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _injected(name: str) -> None:
+    with _lock:
+        for seen in _listeners:
+            seen.append(name)
+        armed = _faults.get(name)
+        if armed is None:
+            return
+        armed[0] -= 1
+        if armed[0] != 0:
+            return
+        del _faults[name]
+    raise armed[1]
+
+
+@contextmanager
+def fault(name: str, error: BaseException, nth: int = 1) -> Iterator[None]:
+    """Tests: the `nth` arrival at `name` inside the block raises `error`."""
+    if nth < 1:
+        raise ValueError("nth counts arrivals from 1")
+    with _lock:
+        _faults[name] = [nth, error]
+    try:
+        yield
+    finally:
+        with _lock:
+            _faults.pop(name, None)
+
+
+@contextmanager
+def arrivals() -> Iterator[list[str]]:
+    """Tests: the names of the failpoints reached inside the block, in order."""
+    seen: list[str] = []
+    with _lock:
+        _listeners.append(seen)
+    try:
+        yield seen
+    finally:
+        with _lock:
+            _listeners.remove(seen)

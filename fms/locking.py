@@ -7,6 +7,10 @@ SIGKILL, so a dead run never blocks the next one. The file's content only says w
 decides. This holds whatever started the runs (CLI with a temporary Prefect server, `fms serve`,
 a Prefect worker): DuckDB's own lock would also refuse a second writer, but only after the run
 has started and with a message that names a process, not a run.
+
+The lock file is opened without following a link and used only if it is a regular file of this
+user with no other name: a link or a hard link planted in its place would otherwise have the
+run truncate and write whatever file it names (a FIFO or a device would hang or worse).
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ import fcntl
 import json
 import os
 import socket
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from fms.regular_files import NotARegularFile, open_regular
 
 # A scheduled run that starts just as another finishes gets a few seconds; anything longer is a
 # real overlap, reported at once rather than leaving a run waiting unseen.
@@ -58,6 +65,18 @@ class WarehouseBusyError(RuntimeError):
         )
 
 
+class LockFileError(RuntimeError):
+    """The lock file is not a regular file of ours, or cannot be created: nothing was done."""
+
+    def __init__(self, path: Path, problem: str, remedy: str | None = None) -> None:
+        self.path = path
+        remedy = remedy or (
+            "a run writes that file, so it uses only a regular file of its own: remove it "
+            "(the next run creates a new one) and run again"
+        )
+        super().__init__(f"warehouse lock file {path} {problem}; {remedy}")
+
+
 def lock_path(warehouse: Path) -> Path:
     """`<warehouse>.lock`, beside the DuckDB file (fms.duckdb -> fms.duckdb.lock)."""
     warehouse = Path(warehouse)
@@ -66,14 +85,62 @@ def lock_path(warehouse: Path) -> Path:
 
 def read_holder(warehouse: Path) -> LockHolder | None:
     """Who the lock file names (the last holder if nobody holds it now), or None."""
-    return _read_lock_file(lock_path(warehouse))
-
-
-def _read_lock_file(path: Path) -> LockHolder | None:
     try:
-        return LockHolder(**json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+        fd = open_regular(lock_path(warehouse))
+    except OSError:
         return None
+    try:
+        return _holder_in(fd)
+    finally:
+        os.close(fd)
+
+
+def check_lock_file(warehouse: Path) -> None:
+    """Refuse (LockFileError) a lock file that is there but not a regular file of ours."""
+    _check_lock_path(lock_path(Path(warehouse).resolve()))
+
+
+def _check_lock_path(path: Path) -> None:
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise LockFileError(path, f"cannot be examined ({exc.strerror})", _FOLDER) from exc
+    _refuse_unless_ours(path, found)
+
+
+_FOLDER = "the warehouse's folder must be a folder this user can write"
+
+
+def _open_lock_file(path: Path) -> int:
+    """A descriptor on the lock file, created if missing, proven a regular file of ours."""
+    _check_lock_path(path)  # lstat first: a device or FIFO is never opened
+    try:
+        fd = open_regular(path, os.O_RDWR | os.O_CREAT)
+    except NotARegularFile as exc:  # put in place since the lstat
+        raise LockFileError(path, exc.what) from exc
+    except OSError as exc:
+        raise LockFileError(path, f"cannot be created or opened ({exc.strerror})", _FOLDER) from exc
+    try:
+        _refuse_unless_ours(path, os.fstat(fd))  # what was opened, not what lstat saw
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _refuse_unless_ours(path: Path, found: os.stat_result) -> None:
+    if stat.S_ISLNK(found.st_mode):
+        raise LockFileError(path, "is a link")
+    if stat.S_ISDIR(found.st_mode):
+        raise LockFileError(path, "is a folder")
+    if not stat.S_ISREG(found.st_mode):
+        raise LockFileError(path, "is not a regular file (a FIFO, socket or device)")
+    if found.st_uid != os.geteuid():
+        raise LockFileError(path, f"belongs to user id {found.st_uid}, not to this user")
+    if found.st_nlink != 1:
+        raise LockFileError(path, f"has {found.st_nlink} names (hard links)")
 
 
 @contextmanager
@@ -91,11 +158,11 @@ def warehouse_lock(
     warehouse = Path(warehouse).resolve()
     path = lock_path(warehouse)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o640)
+    fd = _open_lock_file(path)
     try:
         waited = _acquire(fd, wait_seconds)
         if waited is None:
-            raise WarehouseBusyError(warehouse, _holder_named_in(path), wait_seconds)
+            raise WarehouseBusyError(warehouse, _holder_named_in(fd), wait_seconds)
         holder = LockHolder(
             run_id=run_id,
             job=job,
@@ -135,10 +202,20 @@ def _write_holder(fd: int, holder: LockHolder) -> None:
     os.fsync(fd)
 
 
-def _holder_named_in(path: Path) -> LockHolder | None:
+def _holder_in(fd: int) -> LockHolder | None:
+    try:
+        return LockHolder(**json.loads(os.pread(fd, _MAX_HOLDER_BYTES, 0).decode("utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+_MAX_HOLDER_BYTES = 64 * 1024
+
+
+def _holder_named_in(fd: int) -> LockHolder | None:
     # The holder writes its name just after taking the lock: give it a moment.
     for _ in range(10):
-        holder = _read_lock_file(path)
+        holder = _holder_in(fd)
         if holder is not None:
             return holder
         time.sleep(_POLL_SECONDS)

@@ -6,17 +6,14 @@
 - Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR at the start) is defused:
   CSV cells get a leading apostrophe, Excel cells are written as plain strings.
 - A file appears whole or not at all: written beside its final name, then renamed over it.
-- A publication of several files appears whole or not at all: `staged_folder`.
+- A publication of several files appears whole or not at all: `staged_folder`, a new version
+  of the folder swapped in by one rename (fms.run_folder).
 """
 
 from __future__ import annotations
 
 import csv
-import ctypes
-import errno
-import glob
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +31,8 @@ PRIVATE_DIR_MODE = 0o750
 PRIVATE_FILE_MODE = 0o640
 # Excel keeps 15 significant digits: amounts from 10^13 on are written as exact text instead.
 EXCEL_EXACT_LIMIT = Decimal(10) ** 13
+EXCEL_MAX_ROWS = 1_048_576  # rows of a worksheet, title lines and header included
+MAX_SHEET_NAME = 31
 
 
 def defuse_text(value: str) -> str:
@@ -96,6 +95,58 @@ def write_csv(path: Path, columns: Sequence[str], rows: Sequence[Sequence[object
     return path
 
 
+@dataclass(frozen=True)
+class SheetPart:
+    """One worksheet of a table: `take` rows from row `skip`, under `notes` (the line naming
+    the rows it holds, when the table needs more than one sheet)."""
+
+    name: str
+    skip: int
+    take: int
+    notes: tuple[str, ...] = ()
+
+
+def continued_name(name: str, part: int) -> str:
+    """The name of part `part` (1, 2, ...) of a sheet: `name`, then `name_2`, `name_3`, ...,
+    cut to Excel's 31 characters without losing the suffix."""
+    suffix = "" if part == 1 else f"_{part}"
+    return name[: MAX_SHEET_NAME - len(suffix)] + suffix
+
+
+def rows_above_data(title_lines: int) -> int:
+    """The title lines, a blank line under them, and the header."""
+    return title_lines + (1 if title_lines else 0) + 1
+
+
+def sheet_parts(
+    name: str, title_lines: int, rows: int, max_rows: int = EXCEL_MAX_ROWS
+) -> list[SheetPart]:
+    """The worksheets a table of `rows` rows needs at `max_rows` rows a worksheet: one, or
+    several, each with one title line more naming the rows it holds (Excel shows no row past
+    1,048,576, and xlsxwriter drops them without a word)."""
+    if rows_above_data(title_lines) + rows <= max_rows:
+        return [SheetPart(name[:MAX_SHEET_NAME], 0, rows)]
+    per_sheet = max_rows - rows_above_data(title_lines + 1)
+    if per_sheet < 1:
+        raise ValueError(f"sheet {name!r}: {max_rows} rows a sheet leave none for data")
+    count = -(-rows // per_sheet)
+    parts = []
+    for number in range(1, count + 1):
+        skip = (number - 1) * per_sheet
+        take = min(per_sheet, rows - skip)
+        after = (
+            f"continued on sheet {continued_name(name, number + 1)}."
+            if number < count
+            else "the last part."
+        )
+        note = (
+            f"Part {number} of {count}: rows {skip + 1:,} to {skip + take:,} of {rows:,} "
+            f"(a sheet holds {max_rows:,} rows); {after}"
+        )
+        parts.append(SheetPart(continued_name(name, number), skip, take, (note,)))
+    return parts
+
+
 @dataclass
 class Sheet:
     """One worksheet: a header row and data rows. Decimals in `money` columns get the
@@ -109,8 +160,9 @@ class Sheet:
     widths: dict[str, int] = field(default_factory=dict)
 
 
-def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
-    """An Excel workbook, one worksheet per Sheet, money as numeric currency cells."""
+def write_xlsx(path: Path, sheets: Sequence[Sheet], max_rows: int = EXCEL_MAX_ROWS) -> Path:
+    """An Excel workbook, one worksheet per Sheet (or more for one beyond `max_rows` rows,
+    `sheet_parts`), money as numeric currency cells."""
     import xlsxwriter  # imported here: only runs that publish workbooks need it
 
     with atomic_path(path) as tmp:
@@ -124,25 +176,30 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
             money = book.add_format({"num_format": MONEY_FORMAT})
             number = book.add_format({"num_format": "0.00####"})
             day = book.add_format({"num_format": DATE_FORMAT})
-            for sheet in sheets:
-                ws = book.add_worksheet(sheet.name[:31])
-                r = 0
-                for line in sheet.title_lines:
+            parts = [
+                (sheet, part)
+                for sheet in sheets
+                for part in sheet_parts(
+                    sheet.name, len(sheet.title_lines), len(sheet.rows), max_rows
+                )
+            ]
+            for sheet, part in parts:
+                ws = book.add_worksheet(part.name)
+                titles = (*sheet.title_lines, *part.notes)
+                for r, line in enumerate(titles):
                     ws.write_string(r, 0, line, bold)
-                    r += 1
-                if sheet.title_lines:
-                    r += 1
+                r = rows_above_data(len(titles)) - 1  # the header's row
                 for c, name in enumerate(sheet.columns):
                     ws.write_string(r, c, name, header)
                     ws.set_column(c, c, sheet.widths.get(name, max(12, min(len(name) + 2, 40))))
                 ws.freeze_panes(r + 1, 0)
-                first_data = r + 1
                 decimal_formats = [money if n in sheet.money else number for n in sheet.columns]
-                for i, row in enumerate(sheet.rows):
+                rows = sheet.rows[part.skip : part.skip + part.take]
+                for i, row in enumerate(rows, start=r + 1):
                     for c, value in enumerate(row):
-                        _write_cell(ws, first_data + i, c, value, decimal_formats[c], day)
-                if sheet.rows:
-                    ws.autofilter(r, 0, first_data + len(sheet.rows) - 1, len(sheet.columns) - 1)
+                        _write_cell(ws, i, c, value, decimal_formats[c], day)
+                if rows:
+                    ws.autofilter(r, 0, r + len(rows), len(sheet.columns) - 1)
         finally:
             book.close()
     return path
@@ -175,93 +232,19 @@ def _write_cell(ws, r: int, c: int, value: object, decimal_fmt, date_fmt) -> Non
         ws.write_string(r, c, str(value))
 
 
-class RunFolder:
-    """A run's output folder, built beside its final place and swapped in whole.
-
-    `work` is written during the run. `publish()` swaps it in as `final` (readers see the old
-    folder or the new one, never a mix); `fail(label)` keeps it for people to read as
-    `<final>.failed-<label>` and leaves the published `final` untouched.
-    """
-
-    def __init__(self, final: Path, label: str) -> None:
-        self.final = final
-        self.label = label
-        self.work = final.parent / f".{final.name}.{label}.work"
-        _restore_interrupted_publication(final)
-        if self.work.exists():
-            shutil.rmtree(self.work)
-        ensure_private_dir(self.work)
-
-    def publish(self) -> Path:
-        if self.final.exists() and _exchange(self.work, self.final):
-            # One step: readers had the previous folder until now and the new one from now on.
-            failpoint("run_folder.publish.swapped")
-            shutil.rmtree(self.work, ignore_errors=True)  # the previous folder, swapped out
-            return self.final
-        # Where the system cannot exchange two paths: two renames, with a moment between them
-        # when `final` is missing (a crash there is repaired by the next RunFolder of `final`).
-        previous = self.final.parent / f".{self.final.name}.{self.label}.previous"
-        if self.final.exists():
-            os.replace(self.final, previous)
-        os.replace(self.work, self.final)
-        shutil.rmtree(previous, ignore_errors=True)
-        return self.final
-
-    @property
-    def failed(self) -> Path:
-        return self.final.parent / f"{self.final.name}.failed-{self.label}"
-
-    def fail(self) -> Path:
-        failed = self.failed
-        if failed.exists():
-            shutil.rmtree(failed)
-        os.replace(self.work, failed)
-        return failed
-
-
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2  # linux/fs.h
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two existing paths atomically (Linux renameat2 RENAME_EXCHANGE): at no moment is
-    either name missing. False where the system or the file system cannot do it."""
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError):
-        return False
-    fd, path, flags = ctypes.c_int, ctypes.c_char_p, ctypes.c_uint
-    renameat2.argtypes = [fd, path, fd, path, flags]
-    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
-def _restore_interrupted_publication(final: Path) -> None:
-    """A run killed between the two renames of the fallback left `final` missing and the
-    published folder aside as `.<final>.<label>.previous`: put it back before anyone replaces
-    `final` (the new folder of that run is discarded; its run is rerun)."""
-    if final.exists():
-        return
-    for previous in sorted(final.parent.glob(f".{glob.escape(final.name)}.*.previous")):
-        os.replace(previous, final)
-        return
-
-
 @contextmanager
 def staged_folder(final: Path) -> Iterator[Path]:
-    """Build a publication in a sibling temp folder, then swap it in as `final`.
+    """Build a publication in a new version of `final`, then swap it in (fms.run_folder).
 
-    Readers see the old folder or the new one, never a half-written mix; on an error the
-    temp folder is removed and `final` stays as it was.
+    Readers see the old folder or the new one, never a half-written mix; on an error the new
+    version is removed and `final` stays as it was.
     """
+    from fms.run_folder import RunFolder  # here: fms.run_folder imports this module
+
     folder = RunFolder(final, "staged")
     try:
         yield folder.work
     except BaseException:
-        shutil.rmtree(folder.work, ignore_errors=True)
+        folder.discard()
         raise
     folder.publish()

@@ -200,6 +200,7 @@ def local_prefect_server(
     check_server_host(host)
     command = [
         sys.executable,
+        "-P",  # `-m` would put the working directory first on the server's import path
         "-m",
         "prefect",
         "server",
@@ -301,6 +302,14 @@ def serve_deployments(
 
 
 def _serve(specs: list[DeploymentSpec], limit: int) -> None:
+    """Serve from the project folder: Prefect puts the working directory first on the import
+    path of each flow run (to import its entrypoint), so modules left in the folder `fms serve`
+    was started from would run inside every run."""
     from prefect import serve
 
-    serve(*runner_deployments(specs), limit=limit)
+    deployments = runner_deployments(specs)
+    data_dir = os.environ.get("FMS_DATA_DIR")
+    if data_dir:  # a relative one keeps meaning what it meant where `fms serve` was started
+        os.environ["FMS_DATA_DIR"] = str(Path(data_dir).resolve())
+    with contextlib.chdir(settings.PROJECT_ROOT):
+        serve(*deployments, limit=limit)

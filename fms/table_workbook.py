@@ -10,6 +10,9 @@ autofilter, money as numeric cells with the currency format, dates as date cells
 rules as `write_xlsx`: an amount from 10^13 on (an integer from 10^15 on) is exact text, since
 Excel keeps 15 significant digits; text is always a string cell, never a formula. Zip entries
 carry a fixed timestamp, so the same table gives the same bytes.
+A worksheet holds at most 1,048,576 rows (Excel stops reading there): a table with more rows
+than its sheet can hold continues on sheets `<name>_2`, `<name>_3`, ..., each with the title
+lines, a line saying which rows it holds, and the header again.
 """
 
 from __future__ import annotations
@@ -22,7 +25,14 @@ from xml.sax.saxutils import escape, quoteattr
 
 import duckdb
 
-from fms.outputs import DATE_FORMAT, FORMULA_TRIGGERS, MONEY_FORMAT, atomic_path
+from fms.outputs import (
+    DATE_FORMAT,
+    EXCEL_MAX_ROWS,
+    FORMULA_TRIGGERS,
+    MONEY_FORMAT,
+    atomic_path,
+    sheet_parts,
+)
 
 # Styles in styles.xml (cellXfs), by position.
 BOLD, HEADER, MONEY, NUMBER, DAY = 1, 2, 3, 4, 5
@@ -155,8 +165,9 @@ def _shown(columns: list[tuple[str, str]], hidden: frozenset[str]) -> list[tuple
 
 
 def _rows_query(columns: list[tuple[str, str]], sheet: TableSheet) -> str:
-    """The worksheet's <row> elements in order; identifiers from code and the table's own column
-    names (quoted), every value bound."""
+    """The <row> elements of the table's rows $skip + 1 to $skip + $take in order, numbered from
+    worksheet row $first; identifiers from code and the table's own column names (quoted),
+    every value bound."""
     cells = " || ".join(
         _cell_sql(name, type_name, column_letter(i), name in sheet.money)
         for i, (name, type_name) in enumerate(columns)
@@ -164,11 +175,16 @@ def _rows_query(columns: list[tuple[str, str]], sheet: TableSheet) -> str:
     order = ", ".join(_quoted(c) for c in sheet.order_by)
     return f"""
         WITH numbered AS (
-            SELECT *, row_number() OVER (ORDER BY {order}) + $first - 1 AS __fms_row
+            SELECT *, row_number() OVER (ORDER BY {order}) AS __fms_n
             FROM query_table($table)
+        ),
+        part AS (
+            SELECT *, __fms_n - $skip + $first - 1 AS __fms_row
+            FROM numbered
+            WHERE __fms_n > $skip AND __fms_n <= $skip + $take
         )
         SELECT '<row r="' || __fms_row || '">' || {cells} || '</row>' AS xml
-        FROM numbered ORDER BY __fms_row
+        FROM part ORDER BY __fms_row
     """
 
 
@@ -188,9 +204,15 @@ def _width(chars: int) -> float:
     return (int(chars * 7 + 0.5) + 5) / 7
 
 
-def write_table_xlsx(con: duckdb.DuckDBPyConnection, path: Path, sheet: TableSheet) -> Path:
-    """Write `sheet.table` as a one-sheet workbook at `path` (atomically); return the path."""
-    return write_tables_xlsx(con, path, [sheet])
+def write_table_xlsx(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    sheet: TableSheet,
+    max_rows: int | None = None,
+) -> Path:
+    """Write `sheet.table` as a workbook at `path` (atomically): one sheet, or as many as its
+    rows need at `max_rows` rows a sheet (default EXCEL_MAX_ROWS); return the path."""
+    return write_tables_xlsx(con, path, [sheet], max_rows)
 
 
 @dataclass(frozen=True)
@@ -203,15 +225,40 @@ class _SheetPart:
     filter_ref: str | None
 
 
-def _sheet_part(con: duckdb.DuckDBPyConnection, sheet: TableSheet, first: bool) -> _SheetPart:
-    """The worksheet XML around its rows, and the query rendering the rows."""
-    columns = _shown(_describe(con, sheet.table), sheet.hidden)
-    names = [name for name, _ in columns]
-    last_col = column_letter(len(columns) - 1)
-    header_row = len(sheet.title_lines) + (1 if sheet.title_lines else 0) + 1
+def _header_row(title_lines: Sequence[str]) -> int:
+    return len(title_lines) + (1 if title_lines else 0) + 1
+
+
+def _sheet_parts(
+    con: duckdb.DuckDBPyConnection, sheet: TableSheet, first: bool, max_rows: int
+) -> list[_SheetPart]:
+    """The worksheets showing `sheet`: one, or as many as its rows need at `max_rows` rows a
+    worksheet, each with the title lines, a line naming the rows it holds, and the header."""
     rows = con.execute(
         "SELECT count(*) FROM query_table($table)", {"table": sheet.table}
     ).fetchall()[0][0]
+    return [
+        _sheet_part(con, sheet, first and i == 0, p.name, p.skip, p.take, p.notes)
+        for i, p in enumerate(sheet_parts(sheet.name, len(sheet.title_lines), rows, max_rows))
+    ]
+
+
+def _sheet_part(
+    con: duckdb.DuckDBPyConnection,
+    sheet: TableSheet,
+    first: bool,
+    sheet_name: str,
+    skip: int,
+    rows: int,
+    notes: Sequence[str],
+) -> _SheetPart:
+    """The worksheet XML around rows skip + 1 to skip + rows of the table, and the query
+    rendering them."""
+    columns = _shown(_describe(con, sheet.table), sheet.hidden)
+    names = [name for name, _ in columns]
+    last_col = column_letter(len(columns) - 1)
+    title_lines = (*sheet.title_lines, *notes)
+    header_row = _header_row(title_lines)
     last_row = header_row + rows
     cols = "".join(
         f'<col min="{i + 1}" max="{i + 1}" '
@@ -228,9 +275,7 @@ def _sheet_part(con: duckdb.DuckDBPyConnection, sheet: TableSheet, first: bool) 
         'state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
     )
-    head += "".join(
-        _static_row(i + 1, [("A", line, BOLD)]) for i, line in enumerate(sheet.title_lines)
-    )
+    head += "".join(_static_row(i + 1, [("A", line, BOLD)]) for i, line in enumerate(title_lines))
     head += _static_row(header_row, [(column_letter(i), n, HEADER) for i, n in enumerate(names)])
     tail = "</sheetData>"
     if rows:
@@ -240,23 +285,32 @@ def _sheet_part(con: duckdb.DuckDBPyConnection, sheet: TableSheet, first: bool) 
         'footer="0.3"/></worksheet>'
     )
     return _SheetPart(
-        name=sheet.name[:31],
+        name=sheet_name,
         head=head,
         query=_rows_query(columns, sheet),
-        params={"table": sheet.table, "first": header_row + 1},
+        params={"table": sheet.table, "first": header_row + 1, "skip": skip, "take": rows},
         tail=tail,
         filter_ref=f"$A${header_row}:${last_col}${last_row}" if rows else None,
     )
 
 
 def write_tables_xlsx(
-    con: duckdb.DuckDBPyConnection, path: Path, sheets: Sequence[TableSheet]
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    sheets: Sequence[TableSheet],
+    max_rows: int | None = None,
 ) -> Path:
-    """Write a workbook at `path` (atomically), one worksheet per TableSheet, in order; return
-    the path. Every sheet is described (floats refused) before anything is written."""
+    """Write a workbook at `path` (atomically), the worksheets of each TableSheet in order (one,
+    or more for a table beyond `max_rows` rows a sheet, default EXCEL_MAX_ROWS); return the
+    path. Every sheet is described (floats refused) before anything is written."""
     if not sheets:
         raise ValueError("a workbook needs at least one sheet")
-    parts = [_sheet_part(con, sheet, i == 0) for i, sheet in enumerate(sheets)]
+    max_rows = max_rows or EXCEL_MAX_ROWS
+    parts = [
+        part
+        for i, sheet in enumerate(sheets)
+        for part in _sheet_parts(con, sheet, i == 0, max_rows)
+    ]
     names = [part.name for part in parts]
     if len(set(names)) != len(names):
         raise ValueError(f"sheet names repeat: {', '.join(names)}")

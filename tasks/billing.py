@@ -35,11 +35,12 @@ def build_statements(
 
 
 @task(name="publish statements", **RETRY_TRANSIENT)
-def publish_quarter(warehouse: Path, period_end: date, out_dir: Path) -> dict:
-    """New revisions for purchasers whose statements changed; nothing for the others."""
+def publish_quarter(warehouse: Path, period_end: date, out_dir: Path, run_id: str) -> dict:
+    """New revisions for purchasers whose statements changed, committed with the quarter's
+    folder; nothing for the others."""
     logger = get_run_logger()
     with connect(warehouse) as con:
-        result = publish_statements(con, period_end, out_dir=out_dir)
+        result = publish_statements(con, period_end, out_dir=out_dir, run_id=run_id)
     for cc, rev in sorted(result.published.items()):
         logger.info("published %s revision %d", cc, rev)
     if result.unchanged:

@@ -15,6 +15,7 @@ and as `failed_step`), so the flow's log and the command line say which step fai
 from __future__ import annotations
 
 import errno
+import os
 
 import duckdb
 from prefect import Task
@@ -35,6 +36,10 @@ DETERMINISTIC = (BatchFileError, DataQualityError)
 # optimistic write-write conflicts between two connections.
 TRANSIENT_DUCKDB = (duckdb.IOException, duckdb.TransactionException)
 
+# DuckDB names a full disk only in its message ("Could not write file ...: No space left on
+# device"), as an I/O or transaction error like those that pass.
+DUCKDB_DISK_FULL = os.strerror(errno.ENOSPC)
+
 # Python: interrupted or would-block calls, timeouts, and I/O errors that can clear up.
 TRANSIENT_OS = (TimeoutError, InterruptedError, BlockingIOError, ConnectionError)
 TRANSIENT_ERRNOS = frozenset(
@@ -42,11 +47,27 @@ TRANSIENT_ERRNOS = frozenset(
 )
 
 
+def underlying_failure(exc: BaseException) -> BaseException:
+    """The failure to report and judge: a ROLLBACK that DuckDB refuses because the transaction
+    already ended (a COMMIT or a write that hit a full disk ends it) raises in place of the
+    failure it was cleaning up after, which is then only its context."""
+    while (
+        isinstance(exc, duckdb.TransactionException)
+        and exc.__cause__ is None
+        and exc.__context__ is not None
+    ):
+        exc = exc.__context__
+    return exc
+
+
 def is_transient(exc: BaseException) -> bool:
     """True if running the step again could succeed without anyone changing anything."""
+    exc = underlying_failure(exc)
     if isinstance(exc, DETERMINISTIC):
         return False
-    if isinstance(exc, TRANSIENT_DUCKDB + TRANSIENT_OS):
+    if isinstance(exc, TRANSIENT_DUCKDB):
+        return DUCKDB_DISK_FULL not in str(exc)
+    if isinstance(exc, TRANSIENT_OS):
         return True
     # A missing file, a permission, a full disk: someone has to act first.
     return isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS
@@ -79,9 +100,21 @@ def failed_step(exc: BaseException) -> str | None:
 
 
 def describe_failure(exc: BaseException) -> str:
-    """One line for a person: which step failed and why."""
+    """One line for a person: which step failed, why, and what the run noted on the way out
+    (what it had published before, what it could not keep)."""
     step = failed_step(exc)
-    return f"step {step!r} failed: {exc}" if step else str(exc)
+    reason = _reason(underlying_failure(exc))
+    line = f"step {step!r} failed: {reason}" if step else reason
+    notes = [n for n in getattr(exc, "__notes__", ()) if not n.startswith("failed step: ")]
+    return "; ".join([line, *notes])
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        # "[Errno 30] Read-only file system: '/x'" -> "/x: read-only file system"
+        names = " -> ".join(str(n) for n in (exc.filename, exc.filename2) if n is not None)
+        return f"{names}: {exc.strerror[:1].lower()}{exc.strerror[1:]}" if names else exc.strerror
+    return str(exc)
 
 
 RETRY_TRANSIENT = {

@@ -13,6 +13,7 @@ from fms.publication import (
     latest_batch_seq,
     publish_staged_marts,
 )
+from fms.run_folder import RunFolder
 from fms.warehouse import connect, refresh_rules
 from tasks.failures import RETRY_TRANSIENT
 
@@ -49,9 +50,10 @@ def publish_marts(
     job: str,
     as_of: date,
     through_batch_seq: int,
-    out_dir: Path,
+    folder: RunFolder,
 ) -> list[str]:
-    """Swap every staged mart into main in one transaction and record the publication."""
+    """Swap every staged mart into main, record the publication and swap the run's folder in,
+    in one commit (fms.publication.commit_with_folder)."""
     with connect(warehouse) as con:
         publish_staged_marts(
             con,
@@ -60,7 +62,8 @@ def publish_marts(
             job=job,
             as_of=as_of,
             through_batch_seq=through_batch_seq,
-            out_dir=out_dir,
+            out_dir=folder.final,
+            folder=folder,
         )
     get_run_logger().info("published %s", ", ".join(marts))
     return list(marts)

@@ -9,6 +9,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from fms.closure import BLOCKER_CODES
+from fms.failpoints import failpoint
 from fms.outputs import write_csv
 from fms.quality.gate import (
     DataQualityError,
@@ -31,6 +32,7 @@ def _gate(
     with connect(warehouse) as con:
         report = validate(con, suites, params, run_id, scope, validator)
     report.docs_index = validator.build_docs()
+    failpoint("quality.docs_built")
     logger.info(
         "%s gate: %d suites, %d rows, %d critical failure(s), %d warning(s) in %.2f s",
         scope,

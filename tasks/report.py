@@ -1,7 +1,9 @@
-"""Run report step: the HTML report in the run folder and the run's Prefect artifacts."""
+"""Run report steps: the HTML report in the run folder, and the run's Prefect artifacts once
+it has published."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -22,6 +24,19 @@ from fms.warehouse import connect
 from tasks.failures import RETRY_TRANSIENT
 
 
+@dataclass(frozen=True)
+class RunArtifacts:
+    """What a run posts to Prefect once it has published (never before: a run that then fails
+    must not show figures it did not publish, nor link files that are not there)."""
+
+    job: str
+    report: Path  # the run report, in the published folder
+    summary: str  # markdown
+    period: str
+    closable_cases: list[dict] = field(default_factory=list)
+    purchaser_totals: list[dict] = field(default_factory=list)
+
+
 @task(name="write run report", **RETRY_TRANSIENT)
 def write_run_report(
     job: str,
@@ -34,16 +49,15 @@ def write_run_report(
     tables: ReportTables | None = None,
     purchaser: str | None = None,
     case_id: str | None = None,
-) -> str:
-    """Write `run_report.html` into `out_dir` and post the run's artifacts.
+) -> RunArtifacts:
+    """Write `run_report.html` into `out_dir`; return the artifacts to post once the run has
+    published (`post_run_artifacts`).
 
-    Call it last inside `gated_run`, after the marts are published (nightly) or staged (pass
-    `tables` naming the staged ones): `out_dir` is the run's work folder, `final_dir` the folder
-    it becomes once published, which the page's relative links and the artifacts' file:// links
-    point into. Artifacts: `<job>-run-summary` (markdown: key figures, links to the report and
-    every file), `<job>-top-closable-cases` and `<job>-purchaser-totals` (tables).
-    Returns the report's path in the final folder.
-    """
+    Call it inside `gated_run`, before the run's folder is published: `tables` names the marts
+    to read (the staged ones of the run; default the published ones in main, as a full billing
+    run reads the revisions it committed). `out_dir` is the run's work folder, `final_dir` the
+    folder it becomes once published, which the page's relative links and the artifacts'
+    file:// links point into."""
     out_dir, final_dir = Path(out_dir), Path(final_dir or out_dir)
     summary = {**run_summary, "run_id": run_id}
     with connect(warehouse, read_only=True) as con:
@@ -58,24 +72,36 @@ def write_run_report(
         )
     files = report_files(figures, summary, out_dir, final_dir)
     render_run_report(figures, out_dir / REPORT_NAME, files)
+    return RunArtifacts(
+        job=job,
+        report=final_dir / REPORT_NAME,
+        summary=summary_markdown(figures, files, final_dir),
+        period=f"{figures.title} {figures.period}",
+        closable_cases=top_closable_cases_table(figures) if figures.closable_cases else [],
+        purchaser_totals=purchaser_totals_table(figures) if figures.purchasers else [],
+    )
 
+
+@task(name="post run artifacts", **RETRY_TRANSIENT)
+def post_run_artifacts(artifacts: RunArtifacts) -> None:
+    """`<job>-run-summary` (markdown: key figures, links to the report and every file),
+    `<job>-top-closable-cases` and `<job>-purchaser-totals` (tables)."""
+    job = artifacts.job
     create_markdown_artifact(
         key=artifact_key(job, "run-summary"),
-        markdown=summary_markdown(figures, files, final_dir),
-        description=f"{figures.title} {figures.period}: key figures and files",
+        markdown=artifacts.summary,
+        description=f"{artifacts.period}: key figures and files",
     )
-    if figures.closable_cases:
+    if artifacts.closable_cases:
         create_table_artifact(
             key=artifact_key(job, "top-closable-cases"),
-            table=top_closable_cases_table(figures),
+            table=artifacts.closable_cases,
             description="Cases ready to close, most funds released to the holding account first",
         )
-    if figures.purchasers:
+    if artifacts.purchaser_totals:
         create_table_artifact(
             key=artifact_key(job, "purchaser-totals"),
-            table=purchaser_totals_table(figures),
+            table=artifacts.purchaser_totals,
             description="Totals by purchaser, most amount due first",
         )
-    report = final_dir / REPORT_NAME
-    get_run_logger().info("run report: %s", report)
-    return str(report)
+    get_run_logger().info("run report: %s", artifacts.report)

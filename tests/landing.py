@@ -1,4 +1,5 @@
-"""Write small landing batches by hand: one CSV per entity, header from the contract."""
+"""Write small landing batches by hand: one CSV per entity, header from the contract, and the
+empty `_SUCCESS` that marks the batch complete."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from fms.contract import ENTITY_BY_NAME
+from fms.contract import BATCH_COMPLETE_MARKER, ENTITY_BY_NAME
 
 CASE = {
     "case_id": "UK-D-AAA",
@@ -56,7 +57,11 @@ def case(**changes: str) -> dict:
     return row
 
 
-def write_batch(landing: Path, name: str, entities: dict[str, list[dict]]) -> Path:
+def write_batch(
+    landing: Path, name: str, entities: dict[str, list[dict]], complete: bool = True
+) -> Path:
+    """The batch folder `name` with a CSV file of `entities`' rows; `complete`: and an empty
+    `_SUCCESS` (without one the batch waits)."""
     folder = landing / name
     folder.mkdir(parents=True, exist_ok=True)
     for entity_name, rows in entities.items():
@@ -66,6 +71,16 @@ def write_batch(landing: Path, name: str, entities: dict[str, list[dict]]) -> Pa
             writer.writerow(columns)
             for row in rows:
                 writer.writerow([row.get(c, "") for c in columns])
+    if complete:  # last, as a sender does
+        mark_complete(folder)
+    return folder
+
+
+def mark_complete(folder: Path) -> Path:
+    """An empty `_SUCCESS` in `folder`: the batch is complete, its files not listed (a test
+    may still change them)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / BATCH_COMPLETE_MARKER).touch()
     return folder
 
 

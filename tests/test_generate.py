@@ -20,6 +20,7 @@ import pytest
 
 from fms.contract import ENTITIES, ENTITY_BY_NAME, REASONS, Kind
 from fms.generate import generate
+from fms.ingest.success_marker import MARKER, read_listing
 
 DIRTY_RATE = 0.05
 SAMM_DUE_DAYS = {(3, 15), (6, 15), (9, 15), (12, 15)}
@@ -46,9 +47,11 @@ def dirty(tmp_path_factory) -> tuple[Path, dict]:
 
 
 def _files(out: Path):
+    """(batch, path) of every data file (not the batches' `_SUCCESS`)."""
     for batch in sorted((out / "landing").iterdir()):
         for path in sorted(batch.iterdir()):
-            yield batch.name, path
+            if path.name != MARKER:
+                yield batch.name, path
 
 
 def _records(path: Path) -> list[list[str]]:
@@ -185,7 +188,8 @@ def test_manifest_row_counts_match_the_files(dirty):
     out, manifest = dirty
     for batch in manifest["batches"]:
         folder = out / "landing" / batch["name"]
-        assert sorted(batch["files"]) == sorted(p.name for p in folder.iterdir())
+        marker = folder / MARKER
+        assert sorted(batch["files"]) == sorted(p.name for p in folder.iterdir() if p != marker)
         for name, info in batch["files"].items():
             path = folder / name
             assert info["entity"] == path.stem
@@ -196,6 +200,20 @@ def test_manifest_row_counts_match_the_files(dirty):
             )
             assert info["rows"] == n, f"{batch['name']}/{name}"
     assert json.loads((out / "manifest.json").read_text()) == manifest
+
+
+def test_every_batch_is_marked_complete_last_listing_its_files_checksums_and_rows(dirty):
+    out, manifest = dirty
+    for batch in manifest["batches"]:
+        folder = out / "landing" / batch["name"]
+        listing = read_listing(folder)
+        assert {n: (f.sha256, f.rows) for n, f in listing.items()} == {
+            n: (hashlib.sha256((folder / n).read_bytes()).hexdigest(), info["rows"])
+            for n, info in batch["files"].items()
+        }
+        written = max((folder / n).stat().st_mtime_ns for n in batch["files"])
+        assert (folder / MARKER).stat().st_mtime_ns >= written
+        assert sorted(p.name for p in folder.iterdir()) == sorted([*batch["files"], MARKER])
 
 
 def test_clean_run_has_only_well_formed_ids_and_allowed_codes(clean):

@@ -35,7 +35,7 @@ from decimal import Decimal
 
 import duckdb
 
-from fms.billing.money import round_half_up_cents
+from fms.billing.money import WIDE, round_half_up_cents
 from fms.billing.payment_schedule import first_payment_date
 from fms.billing.tables import checked_table_name, ensure_schema
 from fms.billing.timeline import quarter_start
@@ -86,7 +86,7 @@ def initial_deposit_requirement(
     """
     waived = surcharge_rate == 0
     scml = ZERO if waived else scml_value
-    estimated_surcharge = round_half_up_cents(line_value * surcharge_rate)
+    estimated_surcharge = round_half_up_cents(WIDE.multiply(line_value, surcharge_rate))
     full_value = line_value + scml + estimated_surcharge
     if estimated_surcharge <= WHOLE_SURCHARGE_CEILING:
         surcharge_share = estimated_surcharge
@@ -142,9 +142,10 @@ SHORTFALL_COLUMNS = {
     "country_code": "VARCHAR",
     "key_date": "DATE",
     "first_payment_date": "DATE",
-    "initial_deposit": "DECIMAL(18,2)",
-    "minimum": "DECIMAL(18,2)",
-    "shortfall": "DECIMAL(18,2)",
+    # A check's working table, never published: as wide as a case's figures add up to.
+    "initial_deposit": "DECIMAL(38,2)",
+    "minimum": "DECIMAL(38,2)",
+    "shortfall": "DECIMAL(38,2)",
     "full_value_required": "BOOLEAN",
     "reason": "VARCHAR",
 }

@@ -6,13 +6,16 @@ In SQL the same rule is DuckDB's round(DECIMAL, 2), which rounds half away from 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 CENT = Decimal("0.01")
+# Exact for any product of two DECIMAL(38, x) figures: Python's default 28 digits would round a
+# wide sum times a rate before it is rounded to the cent, as the rules say, once.
+WIDE = Context(prec=80)
 
 
 def round_half_up_cents(amount: Decimal) -> Decimal:
     """`amount` to the cent, ties away from zero (0.125 -> 0.13, -0.125 -> -0.13)."""
     if not isinstance(amount, Decimal):
         raise TypeError(f"money must be a Decimal, not {type(amount).__name__}")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=WIDE)

@@ -9,9 +9,13 @@ revision of each purchaser's statement for the quarter:
 - any field of the purchaser's statement or of one of its cases differs (a case appeared or
   disappeared too): revision n+1, with its difference report (per case: field, old, new);
 - identical: nothing changes: no new rows, no rewritten files.
-The database is the record; files render it. New revisions are inserted in one transaction,
-then the files are written as one staged folder (old files kept). A crash in between is repaired
-by the next run, which writes any missing file of a latest revision from the database.
+The revisions and their files commit together (`fms.publication.commit_with_folder`): in one
+transaction the new revisions and a `publications` row are inserted, the quarter's folder is
+written as a new version (the files of earlier revisions carried over as hard links) from the
+rows just inserted, the folder's name is swapped to it, and the transaction commits; any
+failure before COMMIT leaves both as they were. A latest revision whose files are missing (a
+folder published before this rule, or a file deleted by hand) gets them rewritten from the
+database, with no new revision.
 
 An ad-hoc run (purchaser or case filter) never publishes: `write_adhoc_statements` writes its
 files to the folder it is given and touches no published table.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,7 +44,11 @@ from fms.billing.tables import (
 from fms.billing.timeline import billing_timeline
 from fms.failpoints import failpoint
 from fms.outputs import staged_folder
+from fms.publication import commit_with_folder, latest_batch_seq, record_publication, settle_folder
+from fms.run_folder import RunFolder
 from fms.sqlfiles import read_sql
+
+JOB = "quarterly-billing"  # its row in `publications`
 
 
 @dataclass(frozen=True)
@@ -93,18 +102,22 @@ def publish_statements(
     *,
     purchaser_table: str = CANDIDATE_PURCHASER_STATEMENTS,
     published_at: datetime | None = None,
+    run_id: str | None = None,
 ) -> PublicationResult:
     """Publish the candidate statements of `period_end` as new revisions where they differ.
 
     `candidate_table`: case statements built by `build_billing_statements` (full run).
     `purchaser_table`: rebuilt here from the candidate (so the two always agree).
     `out_dir`: the quarter's statement folder (e.g. data/out/quarterly-billing/2026Q3).
+    `run_id`: the run's id in `publications` (default: a new one).
     """
     if out_dir is None:
         raise ValueError("out_dir is required: the folder of the quarter's statement files")
     out_dir = Path(out_dir)
+    run_id = run_id or str(uuid.uuid4())
     billing_timeline(period_end)  # a clear error for a date that is not a quarter end
     check_full_run_candidate(con, period_end, candidate_table)
+    settle_folder(con, out_dir)  # a run killed between its folder swap and its COMMIT
     build_purchaser_statements(con, period_end, candidate_table, table=purchaser_table)
     create_published_statement_tables(con)
     params = {
@@ -136,18 +149,12 @@ def publish_statements(
     unchanged = {cc: latest[cc] for cc in purchasers if cc not in differing}
     withdrawn = tuple(sorted(set(latest) - set(purchasers)))
 
-    if new_revisions:
-        _insert_revisions(con, params, new_revisions, published_at)
-        failpoint("publish_statements.revisions_inserted")
-    standing = {**unchanged, **new_revisions}
-    to_write = {
-        cc: rev
-        for cc, rev in standing.items()
-        if cc in new_revisions or not _files_present(out_dir, cc, period_end, rev)
+    missing = {
+        cc: rev for cc, rev in unchanged.items() if not _files_present(out_dir, cc, period_end, rev)
     }
     files: tuple[Path, ...] = ()
-    if to_write:
-        files = _write_published_files(con, period_end, out_dir, to_write)
+    if new_revisions or missing:
+        files = _publish_folder(con, params, out_dir, run_id, new_revisions, missing, published_at)
     return PublicationResult(
         period_end=period_end,
         out_dir=out_dir,
@@ -156,6 +163,38 @@ def publish_statements(
         withdrawn=withdrawn,
         files=files,
     )
+
+
+def _publish_folder(
+    con: duckdb.DuckDBPyConnection,
+    params: dict,
+    out_dir: Path,
+    run_id: str,
+    new_revisions: dict[str, int],
+    missing: dict[str, int],
+    published_at: datetime | None,
+) -> tuple[Path, ...]:
+    """A new version of the quarter's folder: the files already there, the `missing` files of
+    standing revisions, and the files of `new_revisions`, which commit with their rows."""
+    period_end = params["period_end"]
+    folder = RunFolder(out_dir, run_id[:8])
+    try:
+        _keep_existing(out_dir, folder.work)
+        if not new_revisions:  # only files to put back: the folder's swap is the commit
+            files = _write_published_files(con, period_end, folder.work, out_dir, missing)
+            folder.publish()
+            return files
+        _stage_new_revisions(con, new_revisions)
+        with commit_with_folder(con, folder, run_id):
+            _insert_revisions(con, params, published_at)
+            record_publication(con, run_id, JOB, period_end, latest_batch_seq(con), out_dir)
+            failpoint("publish_statements.revisions_inserted")
+            return _write_published_files(
+                con, period_end, folder.work, out_dir, missing | new_revisions
+            )
+    except BaseException:
+        folder.discard()
+        raise
 
 
 def latest_revisions(con: duckdb.DuckDBPyConnection, period_end: date) -> dict[str, int]:
@@ -170,13 +209,7 @@ def latest_revisions(con: duckdb.DuckDBPyConnection, period_end: date) -> dict[s
     return {r["country_code"]: r["revision"] for r in rows}
 
 
-def _insert_revisions(
-    con: duckdb.DuckDBPyConnection,
-    params: dict,
-    new_revisions: dict[str, int],
-    published_at: datetime | None,
-) -> None:
-    stamp = published_at or datetime.now(UTC).replace(tzinfo=None)
+def _stage_new_revisions(con: duckdb.DuckDBPyConnection, new_revisions: dict[str, int]) -> None:
     con.execute(
         "CREATE OR REPLACE TEMP TABLE billing_new_revisions "
         "(country_code VARCHAR PRIMARY KEY, revision INTEGER NOT NULL)"
@@ -184,22 +217,22 @@ def _insert_revisions(
     con.executemany(
         "INSERT INTO billing_new_revisions VALUES (?, ?)", sorted(new_revisions.items())
     )
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(
-            read_sql("billing_publish_case_revisions"),
-            {k: params[k] for k in ("period_end", "candidate_cases")} | {"published_at": stamp},
-        )
-        con.execute(
-            read_sql("billing_publish_purchaser_revisions"),
-            {k: params[k] for k in ("period_end", "candidate_purchasers")}
-            | {"published_at": stamp},
-        )
-        con.execute(read_sql("billing_publish_differences"), {"period_end": params["period_end"]})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+
+
+def _insert_revisions(
+    con: duckdb.DuckDBPyConnection, params: dict, published_at: datetime | None
+) -> None:
+    """The revisions of `billing_new_revisions`, inside the caller's transaction."""
+    stamp = published_at or datetime.now(UTC).replace(tzinfo=None)
+    con.execute(
+        read_sql("billing_publish_case_revisions"),
+        {k: params[k] for k in ("period_end", "candidate_cases")} | {"published_at": stamp},
+    )
+    con.execute(
+        read_sql("billing_publish_purchaser_revisions"),
+        {k: params[k] for k in ("period_end", "candidate_purchasers")} | {"published_at": stamp},
+    )
+    con.execute(read_sql("billing_publish_differences"), {"period_end": params["period_end"]})
 
 
 def expected_files(country_code: str, period_end: date, revision: int) -> list[str]:
@@ -230,34 +263,38 @@ def _keep_existing(out_dir: Path, staging: Path) -> None:
 
 
 def _write_published_files(
-    con: duckdb.DuckDBPyConnection, period_end: date, out_dir: Path, to_write: dict[str, int]
+    con: duckdb.DuckDBPyConnection,
+    period_end: date,
+    staging: Path,
+    out_dir: Path,
+    to_write: dict[str, int],
 ) -> tuple[Path, ...]:
+    """The files of each purchaser's revision in `to_write`, from the published rows, into
+    `staging` (the next version of `out_dir`); their paths once it is published."""
     written: list[Path] = []
-    with staged_folder(out_dir) as staging:
-        _keep_existing(out_dir, staging)
-        for country, revision in sorted(to_write.items()):
-            key = {"cc": country, "e": period_end, "rev": revision}
-            purchaser = _records(
-                con,
-                "SELECT * FROM main.purchaser_statements "
-                "WHERE country_code = $cc AND period_end = $e AND revision = $rev",
-                key,
-            )[0]
-            cases = _records(
-                con,
-                "SELECT * FROM main.billing_statements "
-                "WHERE country_code = $cc AND period_end = $e AND revision = $rev "
-                "ORDER BY case_id",
-                key,
-            )
-            differences = _records(
-                con,
-                "SELECT * FROM main.billing_statement_differences "
-                "WHERE country_code = $cc AND period_end = $e AND revision = $rev ORDER BY line",
-                key,
-            )
-            files = write_statement_files(staging, purchaser, cases, revision, differences)
-            written.extend(out_dir / p.name for p in files.paths)
+    for country, revision in sorted(to_write.items()):
+        key = {"cc": country, "e": period_end, "rev": revision}
+        purchaser = _records(
+            con,
+            "SELECT * FROM main.purchaser_statements "
+            "WHERE country_code = $cc AND period_end = $e AND revision = $rev",
+            key,
+        )[0]
+        cases = _records(
+            con,
+            "SELECT * FROM main.billing_statements "
+            "WHERE country_code = $cc AND period_end = $e AND revision = $rev "
+            "ORDER BY case_id",
+            key,
+        )
+        differences = _records(
+            con,
+            "SELECT * FROM main.billing_statement_differences "
+            "WHERE country_code = $cc AND period_end = $e AND revision = $rev ORDER BY line",
+            key,
+        )
+        files = write_statement_files(staging, purchaser, cases, revision, differences)
+        written.extend(out_dir / p.name for p in files.paths)
     return tuple(written)
 
 

@@ -1,4 +1,7 @@
-"""Write the landing zone: one folder per batch, one file per entity, and `manifest.json`."""
+"""Write the landing zone: one folder per batch, one file per entity, and `manifest.json`.
+
+Each batch folder is marked complete as a sender must: `_SUCCESS`, listing every data file
+with its checksum and count of records, written after them (fms.ingest.success_marker)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from fms.contract import ENTITIES, Entity
+from fms.ingest.batch_files import sha256_of
+from fms.ingest.success_marker import MARKER, Listed, listing_text
 
 from .batches import TAG_LATE, TAG_NONE, Assembly, EntityRows, assemble
 from .catalog import (
@@ -230,6 +235,7 @@ def generate(
                     file_rows,
                     bad,
                 )
+        _mark_complete(folder, files)
         batches_manifest.append(
             {"name": name, "date": iso(int(world.batch_days[b])), "files": files}
         )
@@ -252,6 +258,15 @@ def generate(
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     report("done", 1.0)
     return manifest
+
+
+def _mark_complete(folder: Path, files: dict[str, dict]) -> None:
+    """Write the batch's `_SUCCESS` listing its data files, whole or not at all (written under
+    another name, then renamed): a loader never sees a listing cut short."""
+    listing = {name: Listed(sha256_of(folder / name), spec["rows"]) for name, spec in files.items()}
+    writing = folder / f".{MARKER}.writing"
+    writing.write_text(listing_text(listing), encoding="utf-8")
+    writing.replace(folder / MARKER)
 
 
 def _entity_order(name: str) -> int:

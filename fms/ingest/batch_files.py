@@ -1,8 +1,9 @@
 """Batch folders and their files: discovery and the file-level rules of the contract.
 
 A file-level problem (unknown or unreadable file, wrong header, a CSV and a Parquet for one
-entity, a loaded batch name with changed content) stops the whole batch with a `BatchFileError`
-that names the batch, the file and the problem. Row-level problems are not judged here.
+entity, a loaded batch name with changed content, files that disagree with the listing of the
+batch's `_SUCCESS`) stops the whole batch with a `BatchFileError` that names the batch, the
+file and the problem. Row-level problems are not judged here.
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ import csv
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
 import pyarrow.parquet as pq
 
 from fms.contract import ENTITIES, ENTITY_BY_NAME, Entity
-from fms.ingest.csv_lines import LineTooWide, scan_blank_lines
-from fms.ingest.file_signatures import FileSignature, NotARegularFile, checksum_with_signature
+from fms.ingest.csv_lines import CsvLines, LineTooWide, scan_lines
+from fms.ingest.file_signatures import FileSignature, checksum_with_signature
+from fms.ingest.success_marker import MARKER, MarkerError, check_listing, read_listing
+from fms.regular_files import NotARegularFile
 
 BATCH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SUFFIXES = (".csv", ".parquet")
@@ -30,6 +34,10 @@ MAX_HEADER_BYTES = 64 * 1024
 # take hours), so a line this wide is refused before DuckDB reads the file; at this width a bad
 # record costs DuckDB about a tenth of a second.
 MAX_COMMAS_PER_LINE = 2_500
+# A record longer than this (its line end not counted) is quarantined MALFORMED_ROW by the line
+# scan, never given to DuckDB: a record longer than DuckDB's read buffer (32 MB) it drops
+# without a word.
+MAX_LINE_BYTES = 1_000_000
 # Large reads: hashing runs beside Great Expectations' import (a background thread at the start
 # of a run), and each read waits for the GIL between chunks: with 1 MiB chunks, checking the
 # loaded batches of scale large took 1.6 s instead of 1.0 s.
@@ -52,10 +60,10 @@ class BatchFile:
     format: str  # "csv" or "parquet"
     sha256: str
     header: tuple[str, ...]  # column names in file order
-    # CSV: the blank lines between records, numbered as DuckDB numbers the lines of rejected
-    # records (the header is line 1, a record with quoted line breaks is one line). DuckDB skips
-    # them as records but counts them as lines; the load takes them out of record numbers.
-    blank_lines: tuple[int, ...] = ()
+    # CSV: what the line scan found (fms.ingest.csv_lines): the count of records, the blank
+    # lines (DuckDB skips them as records but counts them as lines; the load takes them out of
+    # record numbers), the records DuckDB must not read, whether a copy must be read instead.
+    lines: CsvLines = CsvLines()
     # Taken with the checksum, when it can vouch for it (fms.ingest.file_signatures).
     signature: FileSignature | None = None
 
@@ -69,6 +77,9 @@ class Batch:
     name: str
     path: Path
     files: tuple[BatchFile, ...]  # in entity load order
+    # The data records of each file as its `_SUCCESS` lists them (read_new_batch); the load
+    # refuses a file that holds another count.
+    listed_rows: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def checksums(self) -> dict[str, str]:
@@ -81,10 +92,15 @@ class Batch:
 
 
 def list_batch_folders(landing: Path) -> list[Path]:
-    """Batch folders under `landing`, in name order (the load order)."""
+    """Batch folders under `landing`, in name order (the load order). A hidden folder (a name
+    starting with ".": a batch still being written elsewhere, a file system's snapshots) is
+    no batch: it sorts before every batch name and would hold them all back."""
     if not landing.is_dir():
         raise FileNotFoundError(f"landing folder not found: {landing}")
-    return sorted((p for p in landing.iterdir() if p.is_dir()), key=lambda p: p.name)
+    return sorted(
+        (p for p in landing.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.name,
+    )
 
 
 def sha256_of(path: Path) -> str:
@@ -99,10 +115,23 @@ def sha256_of_file(fh: BinaryIO) -> str:
     return digest.hexdigest()
 
 
+def read_new_batch(folder: Path, scan_lines: bool = True, checksums: bool = True) -> Batch:
+    """read_batch of a batch about to load (its `_SUCCESS` present): its files checked against
+    the listing `_SUCCESS` carries (names; checksums when computed), the listed counts of
+    records kept for the load to compare."""
+    batch = read_batch(folder, scan_lines, checksums)
+    try:
+        listing = read_listing(folder)
+        check_listing(listing, batch.checksums)
+    except MarkerError as exc:
+        raise BatchFileError(batch.name, exc.file, exc.problem) from None
+    return replace(batch, listed_rows={name: listed.rows for name, listed in listing.items()})
+
+
 def read_batch(folder: Path, scan_lines: bool = True, checksums: bool = True) -> Batch:
     """Inspect a batch folder: which entity each file holds and its header, and what loading
     it needs: every line of its CSV files scanned (`scan_lines`) and its checksums (`checksums`;
-    without them `sha256` is empty)."""
+    without them `sha256` is empty). `_SUCCESS` is not one of its files (read_new_batch)."""
     batch = folder.name
     if not BATCH_NAME.match(batch):
         raise BatchFileError(batch, None, "batch folder name must be letters, digits, . _ -")
@@ -111,6 +140,8 @@ def read_batch(folder: Path, scan_lines: bool = True, checksums: bool = True) ->
         raise BatchFileError(batch, None, "the batch folder is a link (links are refused)")
     found: dict[str, list[Path]] = {}
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if path.name == MARKER:
+            continue
         if path.is_symlink() or not path.is_file():
             raise BatchFileError(
                 batch, path.name, "not a regular file (folders and links are refused)"
@@ -144,7 +175,7 @@ def _inspect(
     fmt = path.suffix.lstrip(".")
     header = _csv_header(batch, path) if fmt == "csv" else _parquet_header(batch, path)
     _check_header(batch, entity, path.name, header)
-    blank_lines = _scan_csv_lines(batch, path) if fmt == "csv" and scan_lines else ()
+    lines = _scan_csv_lines(batch, path) if fmt == "csv" and scan_lines else CsvLines()
     sha256, signature = "", None
     if checksums:
         try:
@@ -154,14 +185,13 @@ def _inspect(
             raise BatchFileError(
                 batch, path.name, "not a regular file (folders and links are refused)"
             ) from None
-    return BatchFile(entity, path, fmt, sha256, header, blank_lines, signature)
+    return BatchFile(entity, path, fmt, sha256, header, lines, signature)
 
 
-def _scan_csv_lines(batch: str, path: Path) -> tuple[int, ...]:
-    """Refuse a line too wide to read; return the blank lines between records (DuckDB's
-    numbering: see BatchFile.blank_lines)."""
+def _scan_csv_lines(batch: str, path: Path) -> CsvLines:
+    """Refuse a line too wide to read; return what loading the file needs (BatchFile.lines)."""
     try:
-        return tuple(scan_blank_lines(path, MAX_COMMAS_PER_LINE))
+        return scan_lines(path, MAX_COMMAS_PER_LINE, MAX_LINE_BYTES)
     except LineTooWide as exc:
         raise BatchFileError(
             batch,
@@ -175,6 +205,14 @@ def _csv_header(batch: str, path: Path) -> tuple[str, ...]:
     # Only the first line is judged here: bad bytes further down are row problems.
     with path.open("rb") as fh:
         line = fh.readline(MAX_HEADER_BYTES + 1)
+    cr = line.find(b"\r")
+    if cr != -1 and line[cr : cr + 2] != b"\r\n":
+        raise BatchFileError(
+            batch,
+            path.name,
+            "the header row holds a carriage return (CR) that does not end it: lines end in LF "
+            "or CR LF (CR alone, as in old Mac files, ends no line)",
+        )
     if len(line) > MAX_HEADER_BYTES:
         # Judging a cut header would report made-up column names.
         raise BatchFileError(

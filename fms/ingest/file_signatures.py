@@ -28,7 +28,6 @@ A signature is not recorded (the file is checksummed at the next check) when:
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 import time
@@ -39,11 +38,10 @@ from typing import BinaryIO
 
 import duckdb
 
+from fms.contract import BATCH_COMPLETE_MARKER
+from fms.regular_files import open_regular
+
 RACY_SECONDS = 3
-
-
-class NotARegularFile(Exception):
-    """The path is a link, a folder, a FIFO...: what the batch rules refuse."""
 
 
 @dataclass(frozen=True)
@@ -75,19 +73,12 @@ def settled(signature: FileSignature, taken_ns: int) -> bool:
 def checksum_with_signature(
     path: Path, checksum: Callable[[BinaryIO], str]
 ) -> tuple[str, FileSignature | None]:
-    """`checksum` of the regular file at `path` (never through a link: NotARegularFile), and
+    """`checksum` of the regular file at `path` (never through a link:
+    fms.regular_files.NotARegularFile), and
     the file's signature when it can be trusted for that checksum."""
-    try:
-        # O_NONBLOCK: a FIFO put in a file's place must not hang the open.
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise NotARegularFile(path) from None
-        raise
+    fd = open_regular(path)
     with os.fdopen(fd, "rb") as fh:
         before, taken_ns = _signature(os.fstat(fd)), time.time_ns()
-        if before is None:
-            raise NotARegularFile(path)
         digest = checksum(fh)
         after = _signature(os.fstat(fd))
     trusted = after == before and signature_of(path) == before and settled(before, taken_ns)
@@ -121,7 +112,8 @@ def unchanged_since_loaded(
     if folder.is_symlink() or recorded.keys() != checksums.keys():
         return False
     try:
-        present = {p.name for p in folder.iterdir()}
+        # The batch's `_SUCCESS` is not one of its files.
+        present = {p.name for p in folder.iterdir()} - {BATCH_COMPLETE_MARKER}
     except OSError:
         return False
     if present != checksums.keys():

@@ -1,19 +1,22 @@
 """Load batch folders into the warehouse: all of a batch or none of it.
 
 For each new batch, in one transaction and in entity order (countries, cases, lines, ...):
-1. read the file as text into `raw_input` (CSV records DuckDB cannot parse are quarantined
-   `MALFORMED_ROW`); 2. type and check every row in one query (`row_checks`); 3. mark later
-   rows of a key seen earlier in the file `DUPLICATE_KEY`; 4. check references against the
-   current tables; 5. append clean rows to `<entity>_history`, quarantine the rest with their
-   reasons; 6. retry rows quarantined earlier only for a missing reference; 7. recompute the
-   current row of every key touched; 8. write `load_log`.
+1. read the file as text into `raw_input` (CSV records DuckDB cannot parse, and those the
+   line scan keeps from it, are quarantined `MALFORMED_ROW`); 2. type and check every row in
+   one query (`row_checks`); 3. mark later rows of a key seen earlier in the file
+   `DUPLICATE_KEY`; 4. check references against the current tables; 5. append clean rows
+   to `<entity>_history`, quarantine the rest with their reasons; 6. retry rows quarantined
+   earlier only for a missing reference; 7. recompute the current row of every key touched;
+   8. write `load_log`.
 A batch already loaded with the same files is skipped, so rerunning a landing changes nothing.
+A new batch loads only once its folder holds `_SUCCESS` (fms.ingest.success_marker): until
+then it waits, and every new batch after it waits behind it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,21 +27,27 @@ from fms.contract import ENTITIES, REASONS, RETRYABLE_REASONS, Entity
 from fms.failpoints import failpoint
 from fms.ingest.batch_files import (
     BATCH_NAME,
+    MAX_LINE_BYTES,
     Batch,
     BatchFile,
     BatchFileError,
     list_batch_folders,
     read_batch,
+    read_new_batch,
 )
+from fms.ingest.csv_lines import STRAY_CR, TOO_LONG, UNCLOSED_QUOTE, readable_path
 from fms.ingest.file_signatures import record_signatures, unchanged_since_loaded
+from fms.ingest.parquet_types import RefusedColumn, refused_columns
 from fms.ingest.row_checks import reference_check_query, row_check_query
+from fms.ingest.success_marker import MARKER, marker_present
 
 REASON_ORDER = list(REASONS)
 # DuckDB numbers a rejected record by `line`: its record ordinal + 1 (the header is line 1)
-# + the blank lines before it, which are not records (BatchFile.blank_lines).
+# + the blank lines before it, which are not records (BatchFile.lines).
 REJECT_ORDINAL = "line - 1 - len(list_filter($blank_lines, lambda b: b < line))"
-# DuckDB's default line limit is 2 MB; a record longer than this is quarantined MALFORMED_ROW.
-MAX_LINE_BYTES = 1_000_000
+# The `row` of a malformed record keeps its first bytes only (DuckDB keeps no more of a record
+# it rejects): the quarantine names the record, it does not hold a 200 MB field.
+REJECT_KEPT_BYTES = 10_000
 # Clean records per bucket when numbering them around rejected ones.
 REJECT_BUCKET = 4096
 
@@ -56,7 +65,9 @@ class EntityLoad:
 @dataclass
 class BatchResult:
     batch: str
-    status: str  # "loaded" or "skipped" (already loaded with the same files)
+    # "loaded"; "skipped" (already loaded with the same files); "waiting" (no `_SUCCESS`
+    # yet, or behind a batch that has none)
+    status: str
     batch_seq: int | None = None
     entities: list[EntityLoad] = field(default_factory=list)
 
@@ -82,21 +93,40 @@ def load_new_batches(
     load_date: date,
     progress: Progress | None = None,
 ) -> list[BatchResult]:
-    """Load every batch folder under `landing` not yet loaded, in name order.
+    """Load every complete batch folder under `landing` not yet loaded, in name order.
 
     Stops at the first batch that cannot load (its error names the file and the problem):
-    later batches may correct or refer to it, so they wait for it.
+    later batches may correct or refer to it, so they wait for it. A batch without `_SUCCESS`
+    and the new ones after it are "waiting".
     """
     results = []
-    for folder in list_batch_folders(landing):
-        if not is_new_batch(con, folder):
-            results.append(BatchResult(folder.name, "skipped"))
+    for folder, state in batch_states(con, landing):
+        if state != "new":
+            results.append(BatchResult(folder.name, state))
             continue
-        batch = read_batch(folder)
+        batch = read_new_batch(folder)
         if progress:
             progress(f"loading batch {batch.name}")
         results.append(load_batch(con, batch, load_date, progress))
     return results
+
+
+def batch_states(con: duckdb.DuckDBPyConnection, landing: Path) -> Iterator[tuple[Path, str]]:
+    """Each batch folder under `landing` in name order, with what to do with it: "skipped"
+    (loaded, unchanged; a changed one raises BatchFileError), "new" (complete, to load) or
+    "waiting" (no `_SUCCESS` yet, or a new batch behind one that has none: name order holds).
+    Lazy: a caller loading each new batch before asking for the next sees it loaded."""
+    waiting = False
+    for folder in list_batch_folders(landing):
+        if not is_new_batch(con, folder):
+            yield folder, "skipped"
+        elif not BATCH_NAME.match(folder.name):
+            yield folder, "new"  # no batch may have this name: read_batch refuses it loudly
+        elif waiting or not marker_present(folder):
+            waiting = True
+            yield folder, "waiting"
+        else:
+            yield folder, "new"
 
 
 def is_new_batch(con: duckdb.DuckDBPyConnection, folder: Path) -> bool:
@@ -193,6 +223,7 @@ def load_batch(
                     raise BatchFileError(
                         batch.name, file.name, f"could not be read ({_first_line(exc)})"
                     ) from exc
+                _check_listed_rows(batch, file, outcome.rows_read)
             outcome.rows_resolved = _retry_quarantined(con, entity, batch.name, load_date)
             failpoint("load_batch.entity_loaded")
             if file is not None or outcome.rows_resolved:
@@ -210,11 +241,25 @@ def load_batch(
             "raw_rejects",
             "raw_reject_scans",
             "raw_reject_shift",
+            "raw_malformed",
             "judged",
             "touched",
         ):
             con.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return result
+
+
+def _check_listed_rows(batch: Batch, file: BatchFile, rows_read: int) -> None:
+    """The file holds as many data records as its batch's `_SUCCESS` lists, counted as the
+    load read them (no second pass over the file); raised inside the batch's transaction."""
+    listed = batch.listed_rows.get(file.name)
+    if listed is not None and rows_read != listed:
+        raise BatchFileError(
+            batch.name,
+            file.name,
+            f"it holds {rows_read:,} data record(s) where {MARKER} lists {listed:,}: send the "
+            f"file again, or a {MARKER} that lists what was sent",
+        )
 
 
 # --- reading a file into raw_input -----------------------------------------------------------
@@ -262,30 +307,45 @@ def _read_parquet_into_raw_input(
 def _read_csv_into_raw_input(
     con: duckdb.DuckDBPyConnection, batch: str, seq: int, file: BatchFile
 ) -> int:
-    """raw_input from a CSV file; malformed records are quarantined here (their count)."""
+    """raw_input from a CSV file; malformed records are quarantined here (their count).
+
+    DuckDB reads the file, or the copy of it the line scan asks for (fms.ingest.csv_lines);
+    the records it rejects and those the scan kept from it are the malformed ones. Every
+    record the scan counted must be read or malformed: a record never disappears."""
     entity = file.entity
-    trace = {"batch": batch, "seq": seq, "file": file.name}
-    text_cols = _text_columns(entity)
     for table in ("raw_rejects", "raw_reject_scans"):
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE raw_read AS SELECT $batch AS _batch, $seq AS _batch_seq, "
-        f"$file AS _file, NULL::VARCHAR AS _raw, {text_cols} FROM read_csv($path, "
-        "header = true, auto_detect = false, columns = $columns, delim = ',', quote = '\"', "
-        "escape = '\"', strict_mode = true, store_rejects = true, "
-        "rejects_table = 'raw_rejects', rejects_scan = 'raw_reject_scans', "
-        "max_line_size = $max_line)",
-        trace
-        | {
-            "path": str(file.path),
-            "columns": {name: "VARCHAR" for name in file.header},
-            "max_line": MAX_LINE_BYTES,
-        },
-    )
-    # Rejected records are numbered by REJECT_ORDINAL; clean records keep file order in
-    # raw_read. Interleave both into one 1-based ordinal.
-    malformed = con.execute("SELECT count(DISTINCT line) FROM raw_rejects").fetchone()[0]
-    # Temp-table rowids start at an offset but are consecutive in insertion (= file) order.
+    with readable_path(file.path, file.lines) as path:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE raw_read AS SELECT $batch AS _batch, "
+            f"$seq AS _batch_seq, $file AS _file, NULL::VARCHAR AS _raw, {_text_columns(entity)} "
+            "FROM read_csv($path, header = true, auto_detect = false, columns = $columns, "
+            "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+            "store_rejects = true, rejects_table = 'raw_rejects', "
+            "rejects_scan = 'raw_reject_scans', max_line_size = $max_line)",
+            {
+                "batch": batch,
+                "seq": seq,
+                "file": file.name,
+                "path": str(path),
+                "columns": {name: "VARCHAR" for name in file.header},
+                "max_line": MAX_LINE_BYTES,
+            },
+        )
+    malformed = _collect_malformed(con, file)
+    read = con.execute("SELECT count(*) FROM raw_read").fetchone()[0]
+    if read + malformed != file.lines.records:
+        raise BatchFileError(
+            batch,
+            file.name,
+            f"DuckDB read {read + malformed:,} records where the line scan counts "
+            f"{file.lines.records:,}: a quote is written so that the two read it differently "
+            '(such as a quoted field, spaces and another quote: "a" "b"); quote each field '
+            "whole and send the file again",
+        )
+    # Malformed records have their numbers; clean records keep file order in raw_read.
+    # Interleave both into one 1-based ordinal. Temp-table rowids start at an offset but are
+    # consecutive in insertion (= file) order.
     ordinal = "rowid - (SELECT min(rowid) FROM raw_read) + 1"
     names = ", ".join(f'"{c}"' for c in entity.column_names)
     _drop_raw_input(con)
@@ -295,47 +355,89 @@ def _read_csv_into_raw_input(
             "CREATE TEMP VIEW raw_input AS SELECT _batch, _batch_seq, _file, "
             f"{ordinal} AS _row_number, _raw, {names} FROM raw_read"
         )
-    else:
-        _number_around_rejects(con, file, ordinal, names)
-    if malformed:
-        con.execute(
-            f"""
-            INSERT INTO quarantine BY NAME
-            SELECT $batch AS batch, $entity AS entity, $file AS file,
-                {REJECT_ORDINAL} AS row_number,
-                json_object('csv_line', any_value(csv_line)) AS "row",
-                'MALFORMED_ROW' AS reason_code,
-                'MALFORMED_ROW: ' || string_agg(DISTINCT lower(CAST(error_type AS VARCHAR)), ', ')
-                    AS reason,
-                false AS retryable
-            FROM raw_rejects GROUP BY line
-            """,
-            {
-                "batch": batch,
-                "file": file.name,
-                "entity": entity.name,
-                "blank_lines": list(file.blank_lines),
-            },
-        )
+        return 0
+    _number_around_rejects(con, ordinal, names)
+    con.execute(
+        """
+        INSERT INTO quarantine BY NAME
+        SELECT $batch AS batch, $entity AS entity, $file AS file, row_number,
+            CASE WHEN bytes IS NULL OR bytes > $kept
+                THEN json_object('csv_line', csv_line, 'csv_line_cut', format(
+                    'the record is {} bytes: only its first {:,} are kept',
+                    coalesce(format('{:,}', bytes), format('{:,} or more', $kept)), $kept))
+                ELSE json_object('csv_line', csv_line) END AS "row",
+            'MALFORMED_ROW' AS reason_code, reason, false AS retryable
+        FROM raw_malformed
+        """,
+        {"batch": batch, "file": file.name, "entity": entity.name, "kept": REJECT_KEPT_BYTES},
+    )
     return malformed
 
 
-def _number_around_rejects(
-    con: duckdb.DuckDBPyConnection, file: BatchFile, ordinal: str, names: str
-) -> None:
-    """View raw_input numbering raw_read's k-th clean record with the k-th ordinal that is
-    not a rejected record's.
+def _collect_malformed(con: duckdb.DuckDBPyConnection, file: BatchFile) -> int:
+    """Temp table raw_malformed: the records DuckDB rejected and those the line scan kept
+    from it, by record number, with their text (the start of a long one), size (NULL: over
+    what DuckDB keeps of a record) and reason."""
+    unreadable = file.lines.unreadable
+    texts = []
+    with file.path.open("rb") as fh:
+        for start, length in zip(unreadable["start"], unreadable["length"], strict=True):
+            fh.seek(int(start))
+            texts.append(fh.read(min(int(length), REJECT_KEPT_BYTES)).decode("utf-8", "replace"))
+    reasons = [
+        _unreadable_reason(int(problems), int(length))
+        for problems, length in zip(unreadable["problems"], unreadable["length"], strict=True)
+    ]
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE raw_malformed AS
+        SELECT {REJECT_ORDINAL} AS row_number, any_value(csv_line) AS csv_line,
+            CASE WHEN strlen(any_value(csv_line)) < $kept THEN strlen(any_value(csv_line))
+                END AS bytes,
+            'MALFORMED_ROW: ' || string_agg(DISTINCT lower(CAST(error_type AS VARCHAR)), ', ')
+                AS reason
+        FROM raw_rejects GROUP BY line
+        UNION ALL
+        SELECT unnest($numbers), unnest($texts), unnest($lengths), unnest($reasons)
+        """,
+        {
+            "blank_lines": list(file.lines.blank_lines),
+            "kept": REJECT_KEPT_BYTES,
+            "numbers": unreadable["number"].tolist(),
+            "texts": texts,
+            "lengths": unreadable["length"].tolist(),
+            "reasons": reasons,
+        },
+    )
+    return con.execute("SELECT count(*) FROM raw_malformed").fetchone()[0]
 
-    With the rejected ordinals r_1 < r_2 < ... and s_j = r_j - j (the clean records before
+
+def _unreadable_reason(problems: int, length: int) -> str:
+    found = []
+    if problems & STRAY_CR:
+        found.append("stray carriage return (a CR outside quotes not followed by LF)")
+    if problems & TOO_LONG:
+        found.append(f"line size over maximum ({length:,} bytes, more than {MAX_LINE_BYTES:,})")
+    if problems & UNCLOSED_QUOTE:
+        found.append("unclosed quote (the record runs to the end of the file)")
+    return "MALFORMED_ROW: " + ", ".join(found)
+
+
+def _number_around_rejects(con: duckdb.DuckDBPyConnection, ordinal: str, names: str) -> None:
+    """View raw_input numbering raw_read's k-th clean record with the k-th ordinal that is
+    not a malformed record's.
+
+    With the malformed ordinals r_1 < r_2 < ... and s_j = r_j - j (the clean records before
     r_j), clean record k is numbered k + #{j: s_j < k}. That count comes from a small table
     of buckets of REJECT_BUCKET records (the count before the bucket, and the few s_j inside
     it) joined on k's bucket: a view, not a renumbered copy of the file. (The view's bucket
     width is this code's constant: a view takes no bound parameters.)"""
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TEMP TABLE raw_reject_shift AS
-        WITH rej AS (SELECT DISTINCT {REJECT_ORDINAL} AS ord FROM raw_rejects),
-        s AS (SELECT ord - row_number() OVER (ORDER BY ord) AS s FROM rej),
+        WITH s AS (
+            SELECT row_number - row_number() OVER (ORDER BY row_number) AS s FROM raw_malformed
+        ),
         buckets AS (
             SELECT range AS bucket FROM range(0, (SELECT count(*) FROM raw_read) // $w + 1)
         )
@@ -346,7 +448,7 @@ def _number_around_rejects(
         LEFT JOIN s ON s.s > b.bucket * $w AND s.s < (b.bucket + 1) * $w
         GROUP BY b.bucket
         """,
-        {"blank_lines": list(file.blank_lines), "w": REJECT_BUCKET},
+        {"w": REJECT_BUCKET},
     )
     con.execute(
         f"""
@@ -363,14 +465,28 @@ def _number_around_rejects(
 # --- judging and applying rows ---------------------------------------------------------------
 
 
+def _parquet_refusals(con: duckdb.DuckDBPyConnection, file: BatchFile) -> dict[str, RefusedColumn]:
+    """The columns of a Parquet file whose type cannot carry their values exactly."""
+    types = con.execute(
+        "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($path))",
+        {"path": str(file.path)},
+    ).fetchall()
+    return refused_columns(file.entity, dict(types))
+
+
 def _judge(
-    con: duckdb.DuckDBPyConnection, entity: Entity, load_date: date, check_duplicates: bool
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    load_date: date,
+    check_duplicates: bool,
+    refused: dict[str, RefusedColumn] | None = None,
 ) -> None:
-    """Create temp table `judged`: every row of raw_input, typed, with all its problems.
+    """Create temp table `judged`: every row of raw_input, typed, with all its problems
+    (`refused`: columns that fail every row, fms.ingest.parquet_types).
 
     One statement (typing, row checks, duplicates, references), so the rows are materialized
     once."""
-    q = row_check_query(entity)
+    q = row_check_query(entity, refused=refused)
     params = dict(q.params)
     if "load_date" in params:  # only entities with event dates compare against it
         params["load_date"] = load_date
@@ -479,7 +595,8 @@ def _load_file(
 ) -> None:
     entity = file.entity
     malformed = _read_into_raw_input(con, batch, seq, file)
-    _judge(con, entity, load_date, check_duplicates=True)
+    refused = _parquet_refusals(con, file) if file.format == "parquet" else {}
+    _judge(con, entity, load_date, check_duplicates=True, refused=refused)
     raw_json = "json_object(" + ", ".join(f"'{c}', r.\"{c}\"" for c in file.header) + ")"
     con.execute(
         f"""

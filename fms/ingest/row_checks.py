@@ -11,9 +11,11 @@ collection's country) run afterwards in `load_batch`, over the clean rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fms.contract import MAX_TEXT_LENGTH, Column, Entity, Kind
+from fms.ingest.parquet_types import RefusedColumn
 
 # Years 0001-9999: DuckDB would read year 0000 as 1 BC, a date Python cannot hold.
 DATE_SHAPE = r"^([1-9]\d{3}|0[1-9]\d{2}|00[1-9]\d|000[1-9])-\d{2}-\d{2}$"
@@ -37,8 +39,9 @@ def _q(name: str) -> str:
 
 
 class _Builder:
-    def __init__(self, entity: Entity) -> None:
+    def __init__(self, entity: Entity, refused: Mapping[str, RefusedColumn]) -> None:
         self.entity = entity
+        self.refused = refused
         self.params: dict[str, object] = {}
         self.problems: list[str] = []
         self.conditions: list[str] = []
@@ -55,6 +58,8 @@ class _Builder:
 
     def typed(self, col: Column) -> str:
         v = _q(f"s_{col.name}")
+        if col.name in self.refused:
+            return f"NULL::{col.sql_type}"
         if col.kind is Kind.DATE:
             return f"CASE WHEN regexp_full_match({v}, {self.param('date_shape', DATE_SHAPE)}) THEN try_cast({v} AS DATE) END"  # noqa: E501
         if col.kind is Kind.MONEY:
@@ -80,6 +85,10 @@ class _Builder:
         v = _q(f"s_{name}")
         t = _q(name)
         given = f"'{name} ' || coalesce('''' || left({v}, 40) || '''', '(empty)')"
+        if name in self.refused:  # every row, whatever its value
+            refused = self.refused[name]
+            self.problem("true", refused.code, self.param(f"refused_{name}", refused.detail))
+            return
         if col.required:
             self.problem(f"{v} IS NULL", "MISSING_VALUE", f"'{name} is empty'")
         present_bad = f"{v} IS NOT NULL AND {t} IS NULL"
@@ -176,9 +185,12 @@ class _Builder:
             )
 
 
-def row_check_query(entity: Entity, source: str = "raw_input") -> RowCheckQuery:
-    """The typing-and-checking SELECT for `entity` over the text table `source`."""
-    b = _Builder(entity)
+def row_check_query(
+    entity: Entity, source: str = "raw_input", refused: Mapping[str, RefusedColumn] | None = None
+) -> RowCheckQuery:
+    """The typing-and-checking SELECT for `entity` over the text table `source`; the columns
+    `refused` (fms.ingest.parquet_types) are not typed and fail every row."""
+    b = _Builder(entity, refused or {})
     trimmed = ",\n        ".join(
         f"nullif(trim({_q(c.name)}), '') AS {_q('s_' + c.name)}" for c in entity.columns
     )

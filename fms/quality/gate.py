@@ -75,11 +75,22 @@ class DataQualityError(Exception):
     """A critical expectation failed: nothing of this run is published."""
 
     def __init__(self, report: QualityReport) -> None:
+        super().__init__()
         self.report = report
-        lines = [o.describe() for o in report.critical_failures]
-        docs = f" Data Docs: {report.docs_index}" if report.docs_index else ""
-        super().__init__(
-            f"{len(lines)} critical data-quality failure(s) at the {report.stage} gate; "
+
+    def __reduce__(self):
+        return type(self), (self.report,)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+    def __str__(self) -> str:
+        # Built when shown: a failed run moves its folder, and `docs_index` with it
+        # (flows.jobs.GatedRun.keep_failed), after this error is raised.
+        lines = [o.describe() for o in self.report.critical_failures]
+        docs = f" Data Docs: {self.report.docs_index}" if self.report.docs_index else ""
+        return (
+            f"{len(lines)} critical data-quality failure(s) at the {self.report.stage} gate; "
             "nothing was published:\n  - " + "\n  - ".join(lines) + docs
         )
 

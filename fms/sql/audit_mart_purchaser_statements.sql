@@ -1,5 +1,7 @@
 -- Audit frame for suite mart_purchaser_statements: the staged purchaser statements, checked
 -- against the staged case statements they were built from.
+-- amounts_too_large: the figures published_amount() could not publish in the contract's
+-- DECIMAL(18,2) (10^16 dollars or more: NULL in the mart), by name; NULL when all fit.
 WITH cases AS (
     SELECT country_code, sum(amount_due) AS amount_due, sum(arrearage) AS arrearage,
         sum(interest) AS interest, bool_or(billed_at_purchaser_level) AS sba
@@ -14,6 +16,18 @@ SELECT
     p.holding_account_balance IS NOT NULL AS holding_account_given,
     coalesce(c.sba, false) OR p.amount_due = c.amount_due AS amount_due_sums_cases,
     p.arrearage = c.arrearage AS arrearage_sums_cases,
-    p.interest = c.interest AS interest_sums_cases
+    p.interest = c.interest AS interest_sums_cases,
+    nullif(array_to_string(list_transform(list_filter(map_entries(MAP {
+        'amount_due': p.amount_due,
+        'arrearage': p.arrearage,
+        'interest': p.interest,
+        'holding_account_balance': p.holding_account_balance,
+        'scheduled_cumulative': p.scheduled_cumulative,
+        'forecast_cumulative': p.forecast_cumulative,
+        'collections_cumulative': p.collections_cumulative,
+        'case_amount_due_total': p.case_amount_due_total,
+        'previous_requirement': p.previous_requirement,
+        'net_arrearage': p.net_arrearage
+    }), lambda e: e.value IS NULL), lambda e: e.key), ', '), '') AS amounts_too_large
 FROM staging.purchaser_statements AS p
 LEFT JOIN cases AS c USING (country_code)

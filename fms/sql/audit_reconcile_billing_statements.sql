@@ -3,6 +3,9 @@
 -- tables for the cases in scope at the quarter end $as_of (IMPLEMENTED or
 -- SUPPLY_SERVICE_COMPLETE, implemented by the quarter end) of the run's selection, and the
 -- holding accounts of the purchasers billed.
+-- A figure the mart could not publish (NULL: 10^16 dollars or more) is failed by the mart suite's
+-- rule "every amount fits", naming its row; the loaded side leaves that row out too, so the
+-- reconciliation covers the published figures and never shows an unpublishable amount.
 WITH scope AS (
     SELECT case_id, country_code FROM cases AS c
     WHERE c.status IN ('IMPLEMENTED', 'SUPPLY_SERVICE_COMPLETE')
@@ -13,12 +16,18 @@ WITH scope AS (
 loaded AS (
     SELECT
         (SELECT coalesce(sum(amount), 0) FROM collections
-            WHERE received_date <= $as_of AND case_id IN (SELECT case_id FROM scope))
+            WHERE received_date <= $as_of AND case_id IN (SELECT case_id FROM scope)
+                AND case_id NOT IN (SELECT case_id FROM staging.billing_statements
+                    WHERE collections_cumulative IS NULL))
             AS collections,
         (SELECT coalesce(sum(amount), 0) FROM expenditures
-            WHERE expenditure_date <= $as_of AND case_id IN (SELECT case_id FROM scope))
+            WHERE expenditure_date <= $as_of AND case_id IN (SELECT case_id FROM scope)
+                AND case_id NOT IN (SELECT case_id FROM staging.billing_statements
+                    WHERE performance IS NULL))
         + (SELECT coalesce(sum(delivered_value), 0) FROM deliveries
-            WHERE reported_date <= $as_of AND case_id IN (SELECT case_id FROM scope))
+            WHERE reported_date <= $as_of AND case_id IN (SELECT case_id FROM scope)
+                AND case_id NOT IN (SELECT case_id FROM staging.billing_statements
+                    WHERE performance IS NULL))
             AS performance
 ),
 marts AS (

@@ -3,6 +3,7 @@
 -- only gathers, set-based, what the contract carries about each case.
 -- Parameters: $purchaser (country code, NULL = all).
 -- Closed and cancelled cases are left out: their schedules are history, not incoming data.
+-- Sums in DECIMAL(38,2): a case's lines may add up past DECIMAL(18,2).
 WITH lines AS (
     SELECT
         case_id,
@@ -36,11 +37,11 @@ SELECT
     c.terms_of_sale,
     -- Table C9.T12 is keyed on the acceptance date, or the offer expiration date until then.
     coalesce(c.acceptance_date, c.offer_expiration_date) AS key_date,
-    CAST(coalesce(l.line_value, 0) AS DECIMAL(18, 2)) AS line_value,
-    CAST(coalesce(l.scml_value, 0) AS DECIMAL(18, 2)) AS scml_value,
+    CAST(coalesce(l.line_value, 0) AS DECIMAL(38, 2)) AS line_value,
+    CAST(coalesce(l.scml_value, 0) AS DECIMAL(38, 2)) AS scml_value,
     r.surcharge_rate,
     c.sblc_in_place,
-    CAST(coalesce(d.initial_deposit, 0) AS DECIMAL(18, 2)) AS initial_deposit,
+    CAST(coalesce(d.initial_deposit, 0) AS DECIMAL(38, 2)) AS initial_deposit,
     f.forecasts  -- NULL when the case has no forecast rows
 FROM cases AS c
 JOIN deposits AS d USING (case_id)

@@ -6,6 +6,8 @@
 --   balance as of E). The payment schedule plays no part. The SBA overrides column 14 only, so
 --   arrearage and interest stay those of the case rows.
 -- - holding_account_balance: collections with no case_id received by E (C9.11.4).
+-- Sums are DECIMAL(38,2); published_amount() publishes each in DECIMAL(18,2), NULL when it does
+-- not fit (the audit fails it, naming the purchaser).
 WITH cases AS (
     SELECT *
     FROM query_table($statements_table)
@@ -44,7 +46,7 @@ SELECT
     t.country_code,
     CAST($period_end AS DATE) AS period_end,
     CAST(NULL AS INTEGER) AS revision,  -- assigned when published (fms.billing.publication)
-    CAST(
+    published_amount(
         CASE
             WHEN t.special_billing_arrangement THEN greatest(
                 t.forecast_cumulative - t.collections_cumulative
@@ -52,11 +54,11 @@ SELECT
                 0
             )
             ELSE t.case_amount_due_total
-        END AS DECIMAL(18, 2)
+        END
     ) AS amount_due,
-    CAST(t.arrearage AS DECIMAL(18, 2)) AS arrearage,
-    CAST(t.interest AS DECIMAL(18, 2)) AS interest,
-    CAST(coalesce(h.holding_account_balance, 0) AS DECIMAL(18, 2)) AS holding_account_balance,
+    published_amount(t.arrearage) AS arrearage,
+    published_amount(t.interest) AS interest,
+    published_amount(coalesce(h.holding_account_balance, 0)) AS holding_account_balance,
     -- Extras: what the statement heading and totals show.
     c.name AS purchaser_name,
     t.special_billing_arrangement,
@@ -65,13 +67,13 @@ SELECT
     t.payment_due_date,
     t.covers_start,
     t.covers_end,
-    CAST(t.scheduled_cumulative AS DECIMAL(18, 2)) AS scheduled_cumulative,
-    CAST(t.forecast_cumulative AS DECIMAL(18, 2)) AS forecast_cumulative,
-    CAST(t.collections_cumulative AS DECIMAL(18, 2)) AS collections_cumulative,
-    CAST(t.case_amount_due_total AS DECIMAL(18, 2)) AS case_amount_due_total,
-    CAST(t.previous_requirement AS DECIMAL(18, 2)) AS previous_requirement,
+    published_amount(t.scheduled_cumulative) AS scheduled_cumulative,
+    published_amount(t.forecast_cumulative) AS forecast_cumulative,
+    published_amount(t.collections_cumulative) AS collections_cumulative,
+    published_amount(t.case_amount_due_total) AS case_amount_due_total,
+    published_amount(t.previous_requirement) AS previous_requirement,
     -- The purchaser's net arrearage at E: an overpaid case offsets arrears on another (C9.11.8.1).
-    CAST(greatest(t.previous_requirement - t.collections_cumulative, 0) AS DECIMAL(18, 2))
+    published_amount(greatest(t.previous_requirement - t.collections_cumulative, 0))
         AS net_arrearage,
     t.selection
 FROM totals AS t

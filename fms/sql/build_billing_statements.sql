@@ -2,6 +2,9 @@
 -- one row per case in scope at the quarter end E = $period_end, with every figure behind its
 -- amounts. Set-based over all cases; run by fms.billing.statements.build_billing_statements.
 --
+-- Money is computed in DECIMAL(38,2) (create_rule_macros.sql) and published in DECIMAL(18,2)
+-- by published_amount(): NULL for a figure of 10^16 dollars or more, which the audit fails.
+--
 -- Parameters:
 --   The timeline of E, from fms.billing.timeline.billing_timeline (no date rule lives here):
 --     $period_end, $statement_date, $payment_due_date, $covers_start, $covers_end,
@@ -100,15 +103,15 @@ figures AS (
         cp.case_id,
         cp.on_statement,
         cp.sblc_in_place,
-        CAST(coalesce(pf.delivered_value, 0) AS DECIMAL(18, 2)) AS delivered_value,
-        CAST(coalesce(pf.expenditures, 0) AS DECIMAL(18, 2)) AS expenditures,
-        CAST(coalesce(pf.performance, 0) AS DECIMAL(18, 2)) AS performance,
-        CAST(coalesce(f.forecast_current_quarter, 0) AS DECIMAL(18, 2)) AS forecast_current_quarter,
-        CAST(coalesce(f.forecast_covered_quarter, 0) AS DECIMAL(18, 2)) AS forecast_covered_quarter,
-        CAST(coalesce(f.termination_liability_reported, 0) AS DECIMAL(18, 2))
+        CAST(coalesce(pf.delivered_value, 0) AS DECIMAL(38, 2)) AS delivered_value,
+        CAST(coalesce(pf.expenditures, 0) AS DECIMAL(38, 2)) AS expenditures,
+        CAST(coalesce(pf.performance, 0) AS DECIMAL(38, 2)) AS performance,
+        CAST(coalesce(f.forecast_current_quarter, 0) AS DECIMAL(38, 2)) AS forecast_current_quarter,
+        CAST(coalesce(f.forecast_covered_quarter, 0) AS DECIMAL(38, 2)) AS forecast_covered_quarter,
+        CAST(coalesce(f.termination_liability_reported, 0) AS DECIMAL(38, 2))
             AS termination_liability_reported,
         r.surcharge_rate,
-        CAST(coalesce(s.scheduled_cumulative, 0) AS DECIMAL(18, 2)) AS scheduled_cumulative
+        CAST(coalesce(s.scheduled_cumulative, 0) AS DECIMAL(38, 2)) AS scheduled_cumulative
     FROM case_periods AS cp
     JOIN case_surcharge_rate() AS r ON r.case_id = cp.case_id
     LEFT JOIN performance AS pf ON pf.period_end = cp.period_end AND pf.case_id = cp.case_id
@@ -119,18 +122,16 @@ figures AS (
 charged AS (
     SELECT
         *,
-        CAST(forecast_current_quarter + forecast_covered_quarter AS DECIMAL(18, 2)) AS forecast_costs,
+        CAST(forecast_current_quarter + forecast_covered_quarter AS DECIMAL(38, 2)) AS forecast_costs,
         -- An SBLC guarantees termination payments instead of a TL reserve (C9.9.1.5.3-4).
-        CASE WHEN sblc_in_place THEN CAST(0 AS DECIMAL(18, 2)) ELSE termination_liability_reported END
+        CASE WHEN sblc_in_place THEN CAST(0 AS DECIMAL(38, 2)) ELSE termination_liability_reported END
             AS termination_liability,
         -- round(r x (Performance + F)), half up; no surcharge on TL. Widened first: a
         -- DECIMAL(18,2) x DECIMAL(9,6) product is DECIMAL(18,8) in DuckDB and overflows early.
-        CAST(
-            round(
-                CAST(performance + forecast_current_quarter + forecast_covered_quarter
-                    AS DECIMAL(38, 2)) * surcharge_rate,
-                2
-            ) AS DECIMAL(18, 2)
+        round(
+            CAST(performance + forecast_current_quarter + forecast_covered_quarter
+                AS DECIMAL(38, 2)) * surcharge_rate,
+            2
         ) AS surcharge
     FROM figures
 ),
@@ -138,7 +139,7 @@ charged AS (
 requirements AS (
     SELECT
         *,
-        CAST(performance + forecast_costs + termination_liability + surcharge AS DECIMAL(18, 2))
+        CAST(performance + forecast_costs + termination_liability + surcharge AS DECIMAL(38, 2))
             AS forecast_cumulative
     FROM charged
 ),
@@ -148,7 +149,7 @@ required AS (
     SELECT
         *,
         CASE
-            WHEN NOT on_statement THEN CAST(0 AS DECIMAL(18, 2))
+            WHEN NOT on_statement THEN CAST(0 AS DECIMAL(38, 2))
             ELSE greatest(scheduled_cumulative, forecast_cumulative)
         END AS requirement,
         CASE
@@ -286,16 +287,31 @@ shares AS (
     JOIN purchaser_interest_cents AS pi ON pi.country_code = w.country_code
 ),
 
+-- Each share is interest_cents x weight / total_weight, exact in HUGEINT by mul_add_div
+-- (create_rule_macros.sql) within these bounds: a purchaser's interest and weights below 10^27
+-- cents (arrears of 10^23 dollars a day) and interest x weights below 10^47. Beyond them the
+-- case interest is NULL, never an overflow: the audit fails it, naming the case.
+exact_shares AS (
+    SELECT
+        *,
+        total_weight < 1000000000000000000000000000  -- 10^27
+            AND interest_cents < 1000000000000000000000000000
+            AND 2 * interest_cents + 2
+                <= 10000000000000000000000000000000000000 // (total_weight // 10000000000 + 1)
+            AS exact
+    FROM shares
+),
+
 rounded_shares AS (
     SELECT
         *,
         CASE WHEN total_weight = 0 THEN 0
-            ELSE (2 * interest_cents * weight + total_weight) // (2 * total_weight)
+            WHEN exact THEN mul_add_div(2 * interest_cents, weight, total_weight, 2 * total_weight)
         END AS share_half_up,
         CASE WHEN total_weight = 0 THEN 0
-            ELSE (interest_cents * weight) // total_weight
+            WHEN exact THEN mul_add_div(interest_cents, weight, 0, total_weight)
         END AS share_down
-    FROM shares
+    FROM exact_shares
 ),
 
 -- Every case but the one with the most arrearage-days gets its share rounded half up; that one
@@ -320,6 +336,7 @@ case_interest AS (
         CAST(interest_cents AS DECIMAL(38, 0)) * CAST(0.01 AS DECIMAL(3, 2)) AS purchaser_interest,
         CAST(
             CASE
+                WHEN NOT exact THEN NULL
                 WHEN rest_half_up >= 0 AND weight_rank = 1 THEN rest_half_up
                 WHEN rest_half_up >= 0 THEN share_half_up
                 WHEN weight_rank = 1 THEN rest_down
@@ -338,15 +355,16 @@ SELECT
     CAST($payment_due_date AS DATE) AS payment_due_date,
     CAST($covers_start AS DATE) AS covers_start,
     CAST($covers_end AS DATE) AS covers_end,
-    cur.scheduled_cumulative,
-    cur.forecast_cumulative,
-    CAST(coalesce(co.collections_cumulative, 0) AS DECIMAL(18, 2)) AS collections_cumulative,
+    published_amount(cur.scheduled_cumulative) AS scheduled_cumulative,
+    published_amount(cur.forecast_cumulative) AS forecast_cumulative,
+    published_amount(coalesce(co.collections_cumulative, 0)) AS collections_cumulative,
     -- Column 14, Amount Due and Payable: includes any arrearage still unpaid.
-    CAST(greatest(cur.requirement - coalesce(co.collections_cumulative, 0), 0) AS DECIMAL(18, 2))
+    published_amount(greatest(cur.requirement - coalesce(co.collections_cumulative, 0), 0))
         AS amount_due,
-    CAST(greatest(prev.requirement - coalesce(co.collections_cumulative, 0), 0) AS DECIMAL(18, 2))
+    published_amount(greatest(prev.requirement - coalesce(co.collections_cumulative, 0), 0))
         AS arrearage,
-    CAST(coalesce(ci.interest, 0) AS DECIMAL(18, 2)) AS interest,
+    -- 0 without arrears (no row in case_interest); NULL when it could not be computed exactly.
+    published_amount(CASE WHEN ci.case_id IS NULL THEN 0 ELSE ci.interest END) AS interest,
     -- Special Billing Arrangement (C9.10.2): the purchaser statement carries the bill.
     s.has_special_billing_arrangement AS billed_at_purchaser_level,
     -- How each amount was reached.
@@ -354,26 +372,26 @@ SELECT
     s.implementation_date,
     CAST($current_quarter_start AS DATE) AS current_quarter_start,
     CAST($current_quarter_end AS DATE) AS current_quarter_end,
-    cur.delivered_value,
-    cur.expenditures,
-    cur.performance,
-    cur.forecast_current_quarter,
-    cur.forecast_covered_quarter,
-    cur.forecast_costs,
-    cur.termination_liability_reported,
+    published_amount(cur.delivered_value) AS delivered_value,
+    published_amount(cur.expenditures) AS expenditures,
+    published_amount(cur.performance) AS performance,
+    published_amount(cur.forecast_current_quarter) AS forecast_current_quarter,
+    published_amount(cur.forecast_covered_quarter) AS forecast_covered_quarter,
+    published_amount(cur.forecast_costs) AS forecast_costs,
+    published_amount(cur.termination_liability_reported) AS termination_liability_reported,
     s.sblc_in_place,
-    cur.termination_liability,
+    published_amount(cur.termination_liability) AS termination_liability,
     CAST(cur.surcharge_rate AS DECIMAL(9, 6)) AS surcharge_rate,
-    cur.surcharge,
-    CAST(cur.requirement AS DECIMAL(18, 2)) AS requirement,
+    published_amount(cur.surcharge) AS surcharge,
+    published_amount(cur.requirement) AS requirement,
     cur.requirement_basis,
     CAST($previous_period_end AS DATE) AS previous_period_end,
     prev.payment_due_date AS previous_payment_due_date,
-    CAST(prev.requirement AS DECIMAL(18, 2)) AS previous_requirement,
+    published_amount(prev.requirement) AS previous_requirement,
     CAST(coalesce(ci.arrearage_days, 0) AS INTEGER) AS arrearage_days,
     CAST(coalesce(ci.arrearage_dollar_days, 0) AS DECIMAL(38, 2)) AS arrearage_dollar_days,
     CAST(coalesce(ci.interest_days, 0) AS INTEGER) AS purchaser_interest_days,
-    CAST(coalesce(ci.purchaser_interest, 0) AS DECIMAL(18, 2)) AS purchaser_interest,
+    published_amount(coalesce(ci.purchaser_interest, 0)) AS purchaser_interest,
     CAST($selection AS VARCHAR) AS selection
 FROM statement_cases AS s
 JOIN required AS cur ON cur.case_id = s.case_id AND cur.period_end = $period_end

@@ -10,6 +10,8 @@
 -- does not hide a case the status says is implemented (the delivery marts' rule too).
 -- As of D: deliveries reported by D (current version; reversals add nothing), expenditures
 -- dated by D, collections received by D, an SSC date after D is no SSC date yet.
+-- Money is computed in DECIMAL(38,2) and published in DECIMAL(18,2) by published_amount(): NULL
+-- for a figure of 10^16 dollars or more, which the audit fails naming the case.
 -- Parameters: $as_of DATE, $purchaser (country code or NULL), $case_id (or NULL).
 WITH scope AS (
     SELECT
@@ -134,16 +136,16 @@ collected AS (
 figures AS (
     SELECT
         s.*,
-        CAST(coalesce(t.case_value, 0) AS DECIMAL(18, 2)) AS case_value,
-        CAST(coalesce(t.scml_line_value, 0) AS DECIMAL(18, 2)) AS scml_line_value,
+        CAST(coalesce(t.case_value, 0) AS DECIMAL(38, 2)) AS case_value,
+        CAST(coalesce(t.scml_line_value, 0) AS DECIMAL(38, 2)) AS scml_line_value,
         coalesce(t.materiel_lines_short, 0) AS materiel_lines_short,
         coalesce(t.units_short, 0) AS units_short,
         coalesce(t.service_lines_short, 0) AS service_lines_short,
-        CAST(coalesce(t.value_unperformed, 0) AS DECIMAL(18, 2)) AS value_unperformed,
+        CAST(coalesce(t.value_unperformed, 0) AS DECIMAL(38, 2)) AS value_unperformed,
         coalesce(t.lines_over_delivered, 0) AS lines_over_delivered,
         coalesce(t.units_over_delivered, 0) AS units_over_delivered,
         coalesce(e.estimated_deliveries, 0) AS estimated_deliveries,
-        CAST(coalesce(e.estimated_value, 0) AS DECIMAL(18, 2)) AS estimated_value,
+        CAST(coalesce(e.estimated_value, 0) AS DECIMAL(38, 2)) AS estimated_value,
         coalesce(b.open_buy_backs, 0) AS open_buy_backs,
         b.open_buy_back_list,
         p.delivered_value,
@@ -151,8 +153,8 @@ figures AS (
         p.performance,
         -- Surcharge on Performance(D), half up to the cent (DuckDB rounds DECIMAL half away
         -- from zero: half up for the positive amounts of a closing case).
-        CAST(round(s.surcharge_rate * p.performance, 2) AS DECIMAL(18, 2)) AS surcharge,
-        CAST(coalesce(k.collections, 0) AS DECIMAL(18, 2)) AS collections
+        round(CAST(p.performance AS DECIMAL(38, 2)) * s.surcharge_rate, 2) AS surcharge,
+        CAST(coalesce(k.collections, 0) AS DECIMAL(38, 2)) AS collections
     FROM scope AS s
     JOIN case_performance($as_of) AS p ON p.case_id = s.case_id
     LEFT JOIN line_totals AS t ON t.case_id = s.case_id
@@ -177,7 +179,7 @@ valued AS (
         *,
         CASE WHEN scml_applies THEN scml_value_required(surcharge) END AS scml_value_required,
         -- Final value = Performance(D) + round(r x Performance(D)) + SCML value.
-        CAST(performance + surcharge + scml_value AS DECIMAL(18, 2)) AS final_value
+        CAST(performance + surcharge + scml_value AS DECIMAL(38, 2)) AS final_value
     FROM scml
 ),
 
@@ -234,7 +236,7 @@ blocked AS (
                             || ' at estimated prices ('
                             || dollars_text(estimated_value)
                             || ')',
-                            'amount': estimated_value
+                            'amount': published_amount(estimated_value)
                         }
                 END,
                 CASE
@@ -247,7 +249,7 @@ blocked AS (
                             || ' above case value '
                             || dollars_text(case_value)
                             || ', amend or modify first',
-                            'amount': CAST(performance - case_value AS DECIMAL(18, 2))
+                            'amount': published_amount(performance - case_value)
                         }
                 END,
                 CASE
@@ -273,7 +275,7 @@ blocked AS (
                             || dollars_text(scml_minimum_charges())
                             || ', SCML must be '
                             || dollars_text(scml_value_required),
-                            'amount': scml_value_required
+                            'amount': published_amount(scml_value_required)
                         }
                 END,
                 CASE
@@ -296,7 +298,7 @@ blocked AS (
                             || dollars_text(collections)
                             || ' below final value '
                             || dollars_text(final_value),
-                            'amount': CAST(final_value - collections AS DECIMAL(18, 2))
+                            'amount': published_amount(final_value - collections)
                         }
                 END
             ],
@@ -311,7 +313,7 @@ judged AS (
         len(blockers) = 0 AS ready,
         -- What closing would release at today's figures, ready or not (provisional until ready:
         -- the final value moves while deliveries, expenditures and collections still come in).
-        CAST(greatest(collections - final_value, 0) AS DECIMAL(18, 2)) AS excess_if_ready,
+        CAST(greatest(collections - final_value, 0) AS DECIMAL(38, 2)) AS excess_if_ready,
         CAST(date_diff('day', ssc_date, CAST($as_of AS DATE)) AS BIGINT) AS days_since_ssc,
         -- Closure should start 12 months after SSC: on the anniversary it is due, from the day
         -- after it is overdue (SSC 31 Mar 2025: overdue from 1 Apr 2026). Month-end SSC dates
@@ -326,7 +328,7 @@ released AS (
         *,
         -- Funds released to the Holding Account by closing now (C9.11.5): the excess when
         -- ready, 0 while a blocker keeps the case open (excess_if_ready: the provisional figure).
-        CAST(CASE WHEN ready THEN excess_if_ready ELSE 0 END AS DECIMAL(18, 2)) AS excess_funds
+        CAST(CASE WHEN ready THEN excess_if_ready ELSE 0 END AS DECIMAL(38, 2)) AS excess_funds
     FROM judged
 )
 
@@ -339,8 +341,8 @@ SELECT
     ssc_date AS supply_services_complete_date,
     days_since_ssc,
     overdue,
-    final_value,
-    excess_funds,
+    published_amount(final_value) AS final_value,
+    published_amount(excess_funds) AS excess_funds,
     -- Worklist order: ready cases first, most funds released, longest since SSC, case id.
     row_number() OVER (
         ORDER BY ready DESC, excess_funds DESC, days_since_ssc DESC NULLS LAST, case_id
@@ -348,19 +350,19 @@ SELECT
     CAST(len(blockers) AS INTEGER) AS blocker_count,
     array_to_string(list_transform(blockers, lambda b: b.code || ': ' || b.detail), '; ')
         AS blocker_summary,
-    excess_if_ready,
+    published_amount(excess_if_ready) AS excess_if_ready,
     status,
     acceptance_date,
     implementation_date,
     terms_of_sale,
-    case_value,
-    delivered_value,
-    expenditures,
-    performance,
+    published_amount(case_value) AS case_value,
+    published_amount(delivered_value) AS delivered_value,
+    published_amount(expenditures) AS expenditures,
+    published_amount(performance) AS performance,
     surcharge_rate,
-    surcharge,
+    published_amount(surcharge) AS surcharge,
     scml_applies,
-    scml_value,
-    scml_value_required,
-    collections
+    published_amount(scml_value) AS scml_value,
+    published_amount(scml_value_required) AS scml_value_required,
+    published_amount(collections) AS collections
 FROM released

@@ -7,6 +7,8 @@
 --   delivered_value = sum of delivered_value of every line (every delivery reported by $as_of);
 --   undelivered_value = sum of the lines' undelivered_value (see delivery_macros.sql).
 -- A case without lines is still listed, with zeros. Optional filters $purchaser, $case_id.
+-- Sums in DECIMAL(38,2), published in DECIMAL(18,2) by published_amount() (NULL when a figure
+-- does not fit, which the audit fails naming the case).
 WITH lines AS (
     SELECT
         case_id,
@@ -25,11 +27,10 @@ SELECT
     c.country_code,
     c.status AS case_status,
     c.implementation_date,
-    CAST(coalesce(l.total_order_value, 0) AS DECIMAL(18, 2)) AS total_order_value,
-    CAST(coalesce(l.delivered_value, 0) AS DECIMAL(18, 2)) AS delivered_value,
-    CAST(coalesce(l.undelivered_value, 0) AS DECIMAL(18, 2)) AS undelivered_value,
-    CAST(coalesce(l.estimated_value_outstanding, 0) AS DECIMAL(18, 2))
-        AS estimated_value_outstanding,
+    published_amount(coalesce(l.total_order_value, 0)) AS total_order_value,
+    published_amount(coalesce(l.delivered_value, 0)) AS delivered_value,
+    published_amount(coalesce(l.undelivered_value, 0)) AS undelivered_value,
+    published_amount(coalesce(l.estimated_value_outstanding, 0)) AS estimated_value_outstanding,
     CAST(coalesce(l.lines, 0) AS BIGINT) AS lines,
     CAST(coalesce(l.lines_with_undelivered_value, 0) AS BIGINT) AS lines_with_undelivered_value
 FROM delivery_open_cases(CAST($as_of AS DATE)) AS c

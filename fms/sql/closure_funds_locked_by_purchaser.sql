@@ -6,19 +6,20 @@
 -- Holding Account if closed now. excess_if_ready_in_blocked_cases: the same figure for its
 -- blocked cases at today's numbers, provisional until their blockers clear.
 -- listing_position: the row's place in that order (the files are written in it; not shown).
+-- The sums are file figures, never published in a table: DECIMAL(38,2), as wide as they come.
 WITH per_purchaser AS (
     SELECT
         r.country_code,
         any_value(n.name) AS purchaser_name,
         count(*) FILTER (WHERE r.ready) AS ready_cases,
-        CAST(coalesce(sum(r.excess_funds) FILTER (WHERE r.ready), 0) AS DECIMAL(18, 2))
+        CAST(coalesce(sum(r.excess_funds) FILTER (WHERE r.ready), 0) AS DECIMAL(38, 2))
             AS funds_locked_in_ready_cases,
         min(r.supply_services_complete_date) FILTER (WHERE r.ready) AS oldest_ready_ssc_date,
         max(r.days_since_ssc) FILTER (WHERE r.ready) AS longest_ready_days_since_ssc,
         count(*) FILTER (WHERE r.ready AND r.overdue) AS overdue_ready_cases,
         count(*) AS cases_in_scope,
         count(*) FILTER (WHERE NOT r.ready) AS blocked_cases,
-        CAST(coalesce(sum(r.excess_if_ready) FILTER (WHERE NOT r.ready), 0) AS DECIMAL(18, 2))
+        CAST(coalesce(sum(r.excess_if_ready) FILTER (WHERE NOT r.ready), 0) AS DECIMAL(38, 2))
             AS excess_if_ready_in_blocked_cases,
         any_value(r.as_of) AS as_of
     FROM query_table($readiness_table) AS r

@@ -34,13 +34,13 @@ CREATE OR REPLACE MACRO scml_applies(
 -- The SCML value an SCML case needs so that surcharge + SCML reach the minimum (C9.4.7.2:
 -- "surcharge $500 -> SCML $14,500"); 0 once the surcharge alone reaches it (C9.4.7.2.2).
 CREATE OR REPLACE MACRO scml_value_required(surcharge) AS CAST(
-    greatest(scml_minimum_charges() - surcharge, 0) AS DECIMAL(18, 2)
+    greatest(scml_minimum_charges() - surcharge, 0) AS DECIMAL(38, 2)
 );
 
 -- The SCML value charged to the purchaser: the SCML lines' value, nothing when the surcharge
 -- is waived (the SCML is part of that waiver and is not charged, C9.4.7.2.3).
 CREATE OR REPLACE MACRO scml_value_charged(scml_line_value, surcharge_waived) AS CAST(
-    CASE WHEN surcharge_waived THEN 0 ELSE coalesce(scml_line_value, 0) END AS DECIMAL(18, 2)
+    CASE WHEN surcharge_waived THEN 0 ELSE coalesce(scml_line_value, 0) END AS DECIMAL(38, 2)
 );
 
 -- ---------------------------------------------------------------------------------------------
@@ -72,19 +72,19 @@ buy_back_open_reason(contract_executed_date, reconciled, as_of) IS NOT NULL;
 -- ---------------------------------------------------------------------------------------------
 
 -- An amount as analysts write it, exactly: -$1,234.50. Built from integers (whole dollars with
--- thousands separators, then the cents), never through a binary float.
+-- thousands separators, then the cents), never through a binary float; any DECIMAL(38,2).
 CREATE OR REPLACE MACRO dollars_text(amount) AS
 CASE
     WHEN amount IS NOT NULL THEN
         CASE WHEN amount < 0 THEN '-' ELSE '' END
         || '$'
-        || format('{:,}', CAST(trunc(abs(CAST(amount AS DECIMAL(18, 2)))) AS BIGINT))
+        || format('{:,}', CAST(trunc(abs(CAST(amount AS DECIMAL(38, 2)))) AS HUGEINT))
         || '.'
         || lpad(
             CAST(
                 CAST(
-                    (abs(CAST(amount AS DECIMAL(18, 2)))
-                        - trunc(abs(CAST(amount AS DECIMAL(18, 2))))) * 100
+                    (abs(CAST(amount AS DECIMAL(38, 2)))
+                        - trunc(abs(CAST(amount AS DECIMAL(38, 2))))) * 100
                     AS INTEGER
                 ) AS VARCHAR
             ),

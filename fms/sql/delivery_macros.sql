@@ -46,7 +46,8 @@ FROM cases
 WHERE status IN ('IMPLEMENTED', 'SUPPLY_SERVICE_COMPLETE')
     AND (implementation_date IS NULL OR implementation_date <= as_of);
 
--- Delivery status of every line of every open case as of D.
+-- Delivery status of every line of every open case as of D. Money in DECIMAL(38,2): a line's
+-- deliveries may sum past DECIMAL(18,2); each mart publishes it with published_amount().
 -- undelivered_value: what is still to deliver, valued at the line's value.
 --   MATERIEL lines are complete by quantity: nothing is undelivered once the ordered quantity
 --   is delivered (a lower actual price leaves unused case value, not undelivered articles);
@@ -93,8 +94,8 @@ lines AS (
         l.ordered_quantity,
         l.line_value,
         CAST(coalesce(p.delivered_quantity, 0) AS BIGINT) AS delivered_quantity,
-        CAST(coalesce(p.delivered_value, 0) AS DECIMAL(18, 2)) AS delivered_value,
-        CAST(coalesce(p.estimated_value_outstanding, 0) AS DECIMAL(18, 2))
+        CAST(coalesce(p.delivered_value, 0) AS DECIMAL(38, 2)) AS delivered_value,
+        CAST(coalesce(p.estimated_value_outstanding, 0) AS DECIMAL(38, 2))
             AS estimated_value_outstanding,
         CAST(coalesce(p.estimated_deliveries, 0) AS BIGINT) AS estimated_deliveries,
         p.oldest_estimated_shipment_date,
@@ -122,9 +123,9 @@ SELECT
             WHEN line_kind = 'SCML' THEN 0
             WHEN line_kind = 'MATERIEL' AND delivered_quantity >= ordered_quantity THEN 0
             ELSE greatest(line_value - delivered_value, 0)
-        END AS DECIMAL(18, 2)
+        END AS DECIMAL(38, 2)
     ) AS undelivered_value,
-    CAST(greatest(delivered_value - line_value, 0) AS DECIMAL(18, 2))
+    CAST(greatest(delivered_value - line_value, 0) AS DECIMAL(38, 2))
         AS value_delivered_over_line_value,
     estimated_value_outstanding,
     estimated_deliveries,

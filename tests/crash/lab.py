@@ -44,6 +44,9 @@ class KillPoint:
     failpoint: str  # FMS_FAILPOINT: <name> or <name>:<N>
     moment: str  # for people
     expect: tuple[tuple[str, str], ...]  # (part, state) for parts among PARTS and "files"
+    # Killed between a folder swap and its COMMIT: the state is judged once the next run's
+    # first step has settled the folder (fms.run_folder.settle).
+    settled: bool = False
 
     def __str__(self) -> str:
         return self.failpoint
@@ -65,9 +68,13 @@ class Snapshot:
         return state.part(self.tables, PARTS[name])
 
 
+def published_folder(folder: Path, job: str) -> Path:
+    return runs.nightly_folder(folder) if job == "nightly" else runs.statements_folder(folder)
+
+
 def snapshot(folder: Path, job: str) -> Snapshot:
     warehouse = runs.warehouse_of(folder)
-    published = runs.nightly_folder(folder) if job == "nightly" else runs.statements_folder(folder)
+    published = published_folder(folder, job)
     return Snapshot(
         state.table_digests(warehouse),
         state.last_publication(warehouse),

@@ -8,7 +8,8 @@ process kills itself at that point, with no cleanup of any kind. Then, on what i
   and the input tables equal a reference state: before the run, after its first new batch, or
   after all of them;
 - the published marts (with their publication record) and the published files each equal the
-  previous publication or the new one, whole;
+  previous publication or the new one, whole, and the same one (killed between the folder swap
+  and COMMIT, once the next run's first step has settled the folder);
 - the warehouse folder (with any write-ahead log the kill left) is private;
 - the next run, not killed, leaves every table and file as an uninterrupted run did.
 """
@@ -16,11 +17,14 @@ process kills itself at that point, with no cleanup of any kind. Then, on what i
 from __future__ import annotations
 
 import signal
+from functools import partial
 
 import pytest
 
+from fms.publication import published_in
+from fms.run_folder import settle
 from tests.crash import state
-from tests.crash.lab import KillPoint, snapshot
+from tests.crash.lab import KillPoint, published_folder, snapshot
 from tests.crash.runs import warehouse_of
 
 pytestmark = pytest.mark.slow
@@ -29,6 +33,8 @@ NIGHTLY = "nightly"
 BILLING = "billing"
 OLD = (("batches", "before"), ("marts", "before"), ("files", "before"))
 LOADED = (("batches", "after"), ("marts", "before"), ("files", "before"))
+
+PUBLISHED = (("batches", "after"), ("marts", "after"), ("files", "after"))
 
 KILLS = [
     # Loading: each batch is one transaction.
@@ -47,7 +53,8 @@ KILLS = [
         "between batches: the first new one committed, the next not begun",
         (("batches", "first new batch"), ("marts", "before"), ("files", "before")),
     ),
-    # Marts: built in staging, audited, swapped into main in one transaction.
+    # Marts built in staging and audited; every file written; then one commit of the marts,
+    # their `publications` row and the run folder.
     KillPoint(NIGHTLY, "nightly.marts_staged", "marts rebuilt in staging, not audited", LOADED),
     KillPoint(
         NIGHTLY,
@@ -56,32 +63,51 @@ KILLS = [
         LOADED,
     ),
     KillPoint(
+        NIGHTLY,
+        "run_folder.prepared",
+        "every file written, the swap's links and intent made, the transaction not begun",
+        LOADED,
+    ),
+    KillPoint(
         NIGHTLY, "publish_staged_marts.mart_replaced:2", "mid-swap: 2 of 5 marts replaced", LOADED
     ),
-    # Files: the run folder is swapped in after the marts.
     KillPoint(
         NIGHTLY,
-        "nightly.marts_published",
-        "marts published, run folder not",
-        (("batches", "after"), ("marts", "after"), ("files", "before")),
+        "run_folder.swapped",
+        "run folder swapped in, marts not committed (settled by the next run)",
+        LOADED,
+        settled=True,
     ),
     KillPoint(
         NIGHTLY,
-        "run_folder.publish.swapped:1",
-        "run folder swapped in, the previous one not yet removed",
-        (("batches", "after"), ("marts", "after"), ("files", "after")),
+        "publication.committed",
+        "marts and folder committed, the previous folder not yet pruned",
+        PUBLISHED,
     ),
-    # Billing: revisions are records; files render them.
+    # Billing: new revisions, their `publications` row and the quarter's folder commit together.
     KillPoint(
         BILLING,
         "publish_statements.revisions_inserted",
-        "new revisions committed, their files not written",
-        (("statements", "after"), ("files", "before")),
+        "new revisions inserted, not committed, their files not written",
+        (("statements", "before"), ("files", "before")),
     ),
     KillPoint(
         BILLING,
-        "run_folder.publish.swapped:1",
-        "statement folder swapped in (revision 1 files carried over), the previous not removed",
+        "run_folder.swapped:1",
+        "statement folder swapped in, revisions not committed (settled by the next run)",
+        (("statements", "before"), ("files", "before")),
+        settled=True,
+    ),
+    KillPoint(
+        BILLING,
+        "publication.committed:1",
+        "revisions and statement folder committed, the previous folder not yet pruned",
+        (("statements", "after"), ("files", "after")),
+    ),
+    KillPoint(
+        BILLING,
+        "run_folder.swapped:2",
+        "statements committed, the run's record folder swapped in",
         (("statements", "after"), ("files", "after")),
     ),
 ]
@@ -99,6 +125,11 @@ def test_a_killed_run_leaves_whole_batches_and_publications_and_the_next_run_rec
     warehouse = warehouse_of(crash.folder)
 
     assert state.batches_not_whole(warehouse) == []
+    if kill.settled:
+        # The folder was swapped (ahead of the rows) when the run died: settling puts it back.
+        unsettled = snapshot(crash.folder, kill.job)
+        assert crash_lab.which(kill.job, unsettled, "files") == ["after"]
+        settle(published_folder(crash.folder, kill.job), partial(published_in, warehouse))
     left = snapshot(crash.folder, kill.job)
     for part, expected in kill.expect:
         matches = crash_lab.which(kill.job, left, part)

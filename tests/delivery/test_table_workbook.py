@@ -5,6 +5,7 @@ beyond Excel's 15 digits and for text a spreadsheet could run."""
 from __future__ import annotations
 
 import csv
+import re
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +16,7 @@ import pytest
 
 from fms.outputs import DATE_FORMAT, MONEY_FORMAT, Sheet, write_csv, write_xlsx
 from fms.table_workbook import (
+    EXCEL_MAX_ROWS,
     TableSheet,
     column_letter,
     write_table_csv,
@@ -266,3 +268,134 @@ def test_publishing_listings_are_dropped_even_when_a_file_fails(tmp_path):
             assert con.execute("SELECT count(*) FROM temp.listing").fetchall() == [(0,)]
             raise RuntimeError("disk full")
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall() == [(0,)]
+
+
+def _sheet_rows(book, name):
+    return [[(c.value, c.number_format) for c in row] for row in book[name].iter_rows()]
+
+
+def test_a_table_beyond_a_sheet_continues_on_numbered_sheets_with_titles_and_header(con, tmp_path):
+    titles = ("Rows to fix",)
+    sheet = TableSheet("Worklist", "t", ("id",), money=frozenset({"amount"}), title_lines=titles)
+    write_table_xlsx(con, tmp_path / "one.xlsx", sheet)
+    # 8 rows a sheet: title, note, blank, header and 4 data rows; the 8 rows need 2 sheets.
+    write_table_xlsx(con, tmp_path / "split.xlsx", sheet, max_rows=8)
+    one = openpyxl.load_workbook(tmp_path / "one.xlsx")
+    split = openpyxl.load_workbook(tmp_path / "split.xlsx")
+    assert split.sheetnames == ["Worklist", "Worklist_2"]
+    header = _sheet_rows(one, "Worklist")[2]
+    data = []
+    for name, note in (
+        (
+            "Worklist",
+            "Part 1 of 2: rows 1 to 4 of 8 (a sheet holds 8 rows); continued on sheet Worklist_2.",
+        ),
+        ("Worklist_2", "Part 2 of 2: rows 5 to 8 of 8 (a sheet holds 8 rows); the last part."),
+    ):
+        rows = _sheet_rows(split, name)
+        assert len(rows) <= 8
+        assert [r[0][0] for r in rows[:3]] == ["Rows to fix", note, None]
+        assert rows[3] == header
+        assert split[name].freeze_panes == "A5"
+        assert split[name].auto_filter.ref == f"A4:G{len(rows)}"
+        data += rows[4:]
+    # Every row once, in order, the same cells with the same formats.
+    assert data == _sheet_rows(one, "Worklist")[3:]
+    assert (Decimal(str(data[5][1][0])), data[5][1][1]) == (Decimal("-0.01"), MONEY_FORMAT)
+
+
+def test_a_continued_sheet_name_keeps_its_number_within_31_characters(con, tmp_path):
+    name = "A sheet name of thirty-one char"
+    write_table_xlsx(con, tmp_path / "n.xlsx", TableSheet(name, "t", ("id",)), max_rows=5)
+    assert openpyxl.load_workbook(tmp_path / "n.xlsx").sheetnames == [
+        name,
+        "A sheet name of thirty-one ch_2",
+        "A sheet name of thirty-one ch_3",
+        "A sheet name of thirty-one ch_4",
+    ]
+
+
+def _worksheet_rows(path):
+    """(sheet name, number of <row> elements, last row number) of each worksheet, streamed."""
+    found = []
+    with zipfile.ZipFile(path) as book:
+        names = re.findall(r'<sheet name="([^"]+)"', book.read("xl/workbook.xml").decode())
+        for number, name in enumerate(names, start=1):
+            count, last, tail = 0, 0, b""
+            with book.open(f"xl/worksheets/sheet{number}.xml") as xml:
+                for chunk in iter(lambda xml=xml: xml.read(1 << 20), b""):
+                    text = tail + chunk
+                    rows = re.findall(rb'<row r="(\d+)"', text)
+                    count += len(rows) - len(re.findall(rb'<row r="(\d+)"', tail))
+                    last = int(rows[-1]) if rows else last
+                    tail = text[-40:]
+            found.append((name, count, last))
+    return found
+
+
+def test_no_sheet_goes_past_excels_1048576_rows(tmp_path):
+    con = duckdb.connect()
+    titles = ("Quarantined input rows", "fix and resubmit")
+    fits = EXCEL_MAX_ROWS - 4  # two title lines, a blank row and the header
+    con.execute("CREATE TABLE big AS SELECT i AS id FROM range(1, $n + 2) AS r(i)", {"n": fits})
+    path = write_table_xlsx(
+        con, tmp_path / "big.xlsx", TableSheet("Rows", "big", ("id",), title_lines=titles)
+    )
+    (first, rows_1, last_1), (second, rows_2, last_2) = _worksheet_rows(path)
+    assert (first, second) == ("Rows", "Rows_2")
+    assert last_1 == EXCEL_MAX_ROWS and last_2 <= EXCEL_MAX_ROWS
+    # Each sheet: the title lines, the note and the header (the blank row has no element).
+    assert (rows_1 - 4) + (rows_2 - 4) == fits + 1
+
+
+def test_the_quarantine_worklist_continues_past_the_sheet_limit(tmp_path, monkeypatch):
+    # The issue's case (1.1M quarantined rows) at a limit of 12 rows a sheet.
+    from fms import table_workbook
+    from fms.ingest.worklist import write_quarantine_worklist
+    from fms.warehouse import create_schema
+
+    monkeypatch.setattr(table_workbook, "EXCEL_MAX_ROWS", 12)
+    con = duckdb.connect()
+    create_schema(con)
+    con.execute(
+        "INSERT INTO quarantine SELECT 'b1', 'deliveries', 'deliveries.csv', i, '{}', "
+        "'BAD_NUMBER', 'quantity is not a whole number', NULL, false FROM range(1, 12) AS r(i)"
+    )
+    write_quarantine_worklist(con, tmp_path)
+    book = openpyxl.load_workbook(tmp_path / "quarantine_worklist.xlsx")
+    # Two title lines, the note, a blank row and the header leave 7 rows a sheet.
+    assert book.sheetnames == ["Rows to fix", "Rows to fix_2", "Load totals"]
+    numbers = [
+        row[3]
+        for name in book.sheetnames[:2]
+        for row in book[name].iter_rows(min_row=6, values_only=True)
+    ]
+    assert numbers == list(range(1, 12))
+    assert book["Rows to fix_2"]["A3"].value.startswith("Part 2 of 2: rows 8 to 11 of 11")
+    csv_rows = (tmp_path / "quarantine_worklist.csv").read_text().splitlines()
+    assert len(csv_rows) == 12  # the CSV holds every row, whatever their number
+
+
+def test_a_statement_sheet_beyond_its_rows_continues_as_the_duckdb_workbook_does(con, tmp_path):
+    """write_xlsx (the statements' writer) splits a sheet as write_table_xlsx does: xlsxwriter
+    itself drops every row past the limit without a word."""
+    titles = ("Rows to fix",)
+    rows = con.execute("SELECT * FROM t ORDER BY id").fetchall()
+    columns = [d[0] for d in con.execute("SELECT * FROM t").description]
+    sheet = Sheet("Worklist", columns, rows, money=frozenset({"amount"}), title_lines=titles)
+    write_xlsx(tmp_path / "one.xlsx", [sheet])
+    write_xlsx(tmp_path / "split.xlsx", [sheet], max_rows=8)
+    table = TableSheet("Worklist", "t", ("id",), money=frozenset({"amount"}), title_lines=titles)
+    write_table_xlsx(con, tmp_path / "duckdb.xlsx", table, max_rows=8)
+    one = openpyxl.load_workbook(tmp_path / "one.xlsx")
+    split = openpyxl.load_workbook(tmp_path / "split.xlsx")
+    duck = openpyxl.load_workbook(tmp_path / "duckdb.xlsx")
+    assert split.sheetnames == duck.sheetnames == ["Worklist", "Worklist_2"]
+    data = []
+    for name in split.sheetnames:
+        rows = _sheet_rows(split, name)
+        assert rows[:4] == _sheet_rows(duck, name)[:4]  # title, note, blank line, header
+        assert split[name].freeze_panes == duck[name].freeze_panes == "A5"
+        assert split[name].auto_filter.ref == duck[name].auto_filter.ref
+        data += rows[4:]
+    assert data == _sheet_rows(one, "Worklist")[3:]  # every row once, in order, same cells

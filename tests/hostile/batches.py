@@ -1,21 +1,24 @@
 """Hostile batches: a clean base batch, ways to break it, and the books every load must keep.
 
 Every hostile test loads through the real `load_new_batches` on a real DuckDB file and then
-checks, whatever happened (rows quarantined or the batch refused), that the books still balance
-and that every table is still there.
+checks, whatever happened (rows quarantined or the batch refused), that the books still balance,
+that no amount was rounded on the way in, and that every table is still there.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
-from fms.contract import ENTITIES, ENTITY_BY_NAME
+from fms.contract import ENTITIES, ENTITY_BY_NAME, Kind
 from fms.ingest.batch_files import BatchFileError
 from fms.ingest.load_batch import BatchResult, load_new_batches
 from tests.landing import COUNTRY, DELIVERY, LINE, case, write_batch
@@ -83,6 +86,7 @@ def load_landing(con: duckdb.DuckDBPyConnection, landing: Path) -> Outcome:
         outcome = Outcome(None, exc)
     assert_every_table_exists(con)
     assert_books_balance(con)
+    assert_no_amount_rounded(con, landing)
     return outcome
 
 
@@ -139,6 +143,89 @@ def assert_books_balance(con: duckdb.DuckDBPyConnection) -> None:
             {"b": batch},
         ).fetchone()[0]
         assert in_history == loaded, where
+
+
+# Numbers checked digit for digit against the files: amounts, and rates and quantities too.
+EXACT_KINDS = (Kind.MONEY, Kind.RATE, Kind.INTEGER)
+CSV_TOKENS = re.compile(rb'[",\n]')
+
+
+def assert_no_amount_rounded(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
+    """Every version in history holds, as an exact decimal, the number its file gives: the
+    text of its CSV record (trimmed), the exact value in its Parquet file."""
+    for entity in ENTITIES:
+        names = [c.name for c in entity.columns if c.kind in EXACT_KINDS]
+        columns = ", ".join(f'"{n}"' for n in names)
+        stored = con.execute(
+            f"SELECT batch, source_file, source_row, {columns} FROM {entity.name}_history"
+        ).fetchall()
+        files: dict[tuple[str, str], _GivenFile] = {}
+        for batch, file, row, *values in stored:
+            given = files.setdefault((batch, file), _GivenFile(landing / batch / file))
+            for name, value, text in zip(names, values, given.row(row, names), strict=True):
+                where = f"{batch}/{file} row {row} {name}"
+                assert value == _exact(text), f"{where}: stored {value!r}, given {text!r}"
+
+
+class _GivenFile:
+    """A landed file's values by data record number, as given (CSV text, Parquet values)."""
+
+    def __init__(self, path: Path) -> None:
+        self.parquet = pq.read_table(path) if path.suffix == ".parquet" else None
+        if self.parquet is None:
+            self.data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+            self.records = csv_records(self.data)
+            self.header = [n.strip() for n in self._fields(0)]
+
+    def row(self, number: int, names: list[str]) -> list:
+        if self.parquet is not None:
+            return [self.parquet.column(n)[number - 1].as_py() for n in names]
+        fields = self._fields(number)
+        return [fields[self.header.index(n)] for n in names]
+
+    def _fields(self, number: int) -> list[str]:
+        start, end = self.records[number]
+        text = self.data[start:end].decode("utf-8", errors="surrogateescape")
+        return next(csv.reader([text]))
+
+
+def csv_records(data: bytes) -> list[tuple[int, int]]:
+    """Where each record of a CSV file lies, the header first, as the contract counts records
+    (RFC 4180): one ends at a line feed outside a quoted field (its CR is no part of it); a
+    quote opens a quoted field only at the field's start, `""` inside one is a quote; a blank
+    line is no record."""
+    records, start, field_start, quoted, escaped = [], 0, 0, False, -1
+    for found in CSV_TOKENS.finditer(data):
+        at = found.start()
+        if at == escaped:
+            continue
+        token = found.group()
+        if quoted:
+            if token == b'"':
+                if data[at + 1 : at + 2] == b'"':
+                    escaped = at + 1
+                else:
+                    quoted = False
+        elif token == b'"':
+            quoted = at == field_start
+        elif token == b",":
+            field_start = at + 1
+        else:
+            records.append((start, at - (data[at - 1 : at] == b"\r")))
+            start = field_start = at + 1
+    records.append((start, len(data) - data.endswith(b"\r")))
+    return [(a, b) for a, b in records if b > a]
+
+
+def _exact(given: object) -> Decimal | None:
+    """The exact number a given value stands for (None: no value)."""
+    if isinstance(given, str):
+        given = given.strip() or None
+    if given is None or isinstance(given, Decimal):
+        return given
+    if isinstance(given, bytes):
+        return Decimal(given.decode().strip())
+    return Decimal(given)  # str, int, or a float's exact binary value
 
 
 def quarantined(con: duckdb.DuckDBPyConnection) -> list[tuple]:

@@ -25,12 +25,13 @@ from tests.hostile.batches import (
     LOAD_DATE,
     assert_books_balance,
     assert_every_table_exists,
+    assert_no_amount_rounded,
     delivery,
     header,
     record,
 )
 from tests.hostile.published import assert_no_live_formulas, csv_cells, xlsx_text_cells
-from tests.landing import COUNTRY, LINE, case, write_batch
+from tests.landing import COUNTRY, LINE, case, mark_complete, write_batch
 
 pytestmark = pytest.mark.slow
 
@@ -79,6 +80,7 @@ def hostile_rows(landing: Path, outside: Path) -> None:
     data = b"\xef\xbb\xbf" + "\r\n".join(records).encode() + b"\r\n"
     data += record("deliveries", delivery("D11")).encode()[:-1] + b"\xff\r\n"  # not UTF-8
     (folder / "deliveries.csv").write_bytes(data)
+    mark_complete(folder)
 
 
 def header_with_markup(landing: Path, outside: Path) -> None:
@@ -183,6 +185,7 @@ def test_cli_quarantines_hostile_rows_and_publishes_files_without_live_formulas(
     with duckdb.connect(str(run.warehouse), read_only=True) as con:
         assert_every_table_exists(con)
         assert_books_balance(con)
+        assert_no_amount_rounded(con, run.folder / "landing")
         assert con.execute("SELECT case_id FROM cases").fetchall() == [("UK-D-AAA",)]
         reasons = con.execute(
             "SELECT entity, row_number, reason_code FROM quarantine ORDER BY entity, row_number"

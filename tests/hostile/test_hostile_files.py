@@ -8,6 +8,7 @@ of the problem.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from fms.ingest.success_marker import MARKER
 from fms.warehouse import connect
 from tests.hostile.batches import (
     assert_nothing_loaded,
@@ -144,15 +146,8 @@ def tab_delimited(landing: Path, folder: Path):
 
 def old_mac_cr_line_ends(landing: Path, folder: Path):
     _deliveries(folder, (header("deliveries") + "\r" + GOOD + "\r").encode())
-    return "deliveries.csv", "the header row is not valid CSV"
-
-
-def mixed_crlf_and_lf_line_ends(landing: Path, folder: Path):
-    _deliveries(
-        folder, b"\r\n".join([header("deliveries").encode(), b"D3\n\nx" + GOOD[2:].encode()])
-    )
-    # DuckDB's reader gives up on the whole file: its own words, with the file named.
-    return "deliveries.csv", "could not be read (Invalid Input Error"
+    # CR alone ends no line: all of it is the header (LF, CRLF and both load: test_record_edges).
+    return "deliveries.csv", "the header row holds a carriage return (CR) that does not end it"
 
 
 # --- Parquet ----------------------------------------------------------------------------------
@@ -250,16 +245,6 @@ def batch_folder_name_with_spaces(landing: Path, folder: Path):
     return None, "batch folder name must be letters, digits, . _ -"
 
 
-def batch_folder_name_of_dots(landing: Path, folder: Path):
-    _rename_batch(folder, "...")  # ".." itself cannot be a folder; "..." can
-    return None, "batch folder name must be letters, digits, . _ -"
-
-
-def batch_folder_name_starting_with_dot_dot(landing: Path, folder: Path):
-    _rename_batch(folder, "..b1")
-    return None, "batch folder name must be letters, digits, . _ -"
-
-
 def batch_folder_name_carrying_sql(landing: Path, folder: Path):
     _rename_batch(folder, "b1';DROP TABLE batches;--")
     return None, "batch folder name must be letters, digits, . _ -"
@@ -268,6 +253,93 @@ def batch_folder_name_carrying_sql(landing: Path, folder: Path):
 def batch_folder_name_not_utf8(landing: Path, folder: Path):
     _rename_batch(folder, b"b\xff1")
     return None, "batch folder name must be letters, digits, . _ -"
+
+
+# --- the `_SUCCESS` marker and its listing ---------------------------------------------------
+# The base batch holds one record in each of countries.csv, cases.csv and case_lines.csv.
+
+
+def _listing(folder: Path, **rows: int) -> str:
+    """A listing of the folder's data files as written (`rows`: other counts by file stem)."""
+    lines = [
+        f"{p.name},{hashlib.sha256(p.read_bytes()).hexdigest()},{rows.get(p.stem, 1)}"
+        for p in sorted(folder.iterdir())
+        if p.name != MARKER
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _marker(folder: Path, data: bytes | str) -> None:
+    (folder / MARKER).write_bytes(data.encode() if isinstance(data, str) else data)
+
+
+def success_marker_is_a_folder(landing: Path, folder: Path):
+    (folder / MARKER).unlink()
+    (folder / MARKER).mkdir()
+    return MARKER, "not a regular file (folders and links are refused)"
+
+
+def success_marker_is_a_link(landing: Path, folder: Path):
+    listing = _outside(landing) / "listing"
+    listing.write_text(_listing(folder))
+    (folder / MARKER).unlink()
+    (folder / MARKER).symlink_to(listing)
+    return MARKER, "not a regular file (folders and links are refused)"
+
+
+def success_marker_is_a_fifo(landing: Path, folder: Path):
+    (folder / MARKER).unlink()
+    os.mkfifo(folder / MARKER)  # opening it to read must not hang the run
+    return MARKER, "not a regular file"
+
+
+def success_marker_of_a_megabyte(landing: Path, folder: Path):
+    _marker(folder, _listing(folder) + "\n" * (1 << 20))
+    return MARKER, "larger than 64 KiB"
+
+
+def success_marker_not_utf8(landing: Path, folder: Path):
+    _marker(folder, b"countries.csv,\xff\xfe,1\n")
+    return MARKER, "not UTF-8 text"
+
+
+def success_marker_line_not_a_listing(landing: Path, folder: Path):
+    _marker(folder, _listing(folder) + "deliveries.csv,not-a-checksum,1\n")
+    return MARKER, "line 4 is not `file,sha256,rows`"
+
+
+def success_marker_listing_a_file_twice(landing: Path, folder: Path):
+    listing = _listing(folder)
+    _marker(folder, listing + listing.splitlines()[0])
+    return MARKER, "line 4 lists 'case_lines.csv' a second time"
+
+
+def success_marker_listing_a_path(landing: Path, folder: Path):
+    _marker(folder, "../b2/countries.csv," + "0" * 64 + ",1\n")
+    return MARKER, "line 1 does not name a file of the batch"
+
+
+def success_listing_a_file_not_sent(landing: Path, folder: Path):
+    _marker(folder, _listing(folder) + "deliveries.csv," + "0" * 64 + ",1\n")
+    return "deliveries.csv", f"listed in {MARKER} but not in the batch folder"
+
+
+def success_listing_that_leaves_a_file_out(landing: Path, folder: Path):
+    _marker(folder, "".join(_listing(folder).splitlines(keepends=True)[1:]))
+    return "case_lines.csv", f"in the batch folder but not listed in {MARKER}"
+
+
+def file_changed_after_its_listing(landing: Path, folder: Path):
+    _marker(folder, _listing(folder))
+    with (folder / "cases.csv").open("a") as fh:
+        fh.write("UK-D-AAB,UK,D,AAB,IMPLEMENTED,,,,CASH_PRIOR_TO_DELIVERY,,false,false,\n")
+    return "cases.csv", f"its SHA-256 is not the one {MARKER} lists"
+
+
+def file_holding_other_records_than_listed(landing: Path, folder: Path):
+    # Found when the file has loaded: countries.csv has loaded before it, and is rolled back.
+    _marker(folder, _listing(folder, cases=2))
+    return "cases.csv", f"it holds 1 data record(s) where {MARKER} lists 2"
 
 
 BREAKERS: list[Breaker] = [
@@ -289,7 +361,6 @@ BREAKERS: list[Breaker] = [
     semicolon_delimited,
     tab_delimited,
     old_mac_cr_line_ends,
-    mixed_crlf_and_lf_line_ends,
     parquet_of_0_bytes,
     parquet_missing_column,
     parquet_repeated_column,
@@ -304,10 +375,20 @@ BREAKERS: list[Breaker] = [
     hidden_file,
     file_name_with_a_line_break,
     batch_folder_name_with_spaces,
-    batch_folder_name_of_dots,
-    batch_folder_name_starting_with_dot_dot,
     batch_folder_name_carrying_sql,
     batch_folder_name_not_utf8,
+    success_marker_is_a_folder,
+    success_marker_is_a_link,
+    success_marker_is_a_fifo,
+    success_marker_of_a_megabyte,
+    success_marker_not_utf8,
+    success_marker_line_not_a_listing,
+    success_marker_listing_a_file_twice,
+    success_marker_listing_a_path,
+    success_listing_a_file_not_sent,
+    success_listing_that_leaves_a_file_out,
+    file_changed_after_its_listing,
+    file_holding_other_records_than_listed,
 ]
 
 

@@ -14,8 +14,9 @@ import pytest
 
 from fms.ingest import batch_files, file_signatures
 from fms.ingest.batch_files import BatchFileError
-from fms.ingest.file_signatures import NotARegularFile, checksum_with_signature
+from fms.ingest.file_signatures import checksum_with_signature
 from fms.ingest.load_batch import is_new_batch, load_new_batches
+from fms.regular_files import NotARegularFile
 from fms.warehouse import connect
 from tests.landing import COUNTRY, DELIVERY, LINE, case, fingerprint, write_batch
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -11,9 +13,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from fms.ingest.batch_files import BatchFileError
-from fms.ingest.load_batch import REJECT_BUCKET, load_new_batches
+from fms.ingest.batch_files import BatchFileError, read_batch
+from fms.ingest.load_batch import REJECT_BUCKET, load_batch, load_new_batches
 from fms.warehouse import connect
 from tests.landing import COUNTRY, DELIVERY, LINE, case, fingerprint, write_batch
 
@@ -374,6 +378,76 @@ def test_records_around_many_malformed_ones_keep_their_record_numbers(con, tmp_p
         "SELECT count(*), count(*) FILTER (delivery_id <> 'D' || source_row) FROM deliveries"
     ).fetchone()
     assert numbered == (records - len(malformed), 0)
+
+
+def test_records_around_unreadable_and_rejected_ones_keep_their_record_numbers(con, tmp_path):
+    """Records the line scan keeps from DuckDB (a stray CR) and records DuckDB rejects (an
+    extra field), side by side and across the numbering's bucket edges, in a file of LF and
+    CRLF line ends read through its copy."""
+    landing = tmp_path / "landing"
+    folder = base_batch(landing)
+    records = 2 * REJECT_BUCKET + 10
+    edge = REJECT_BUCKET
+    stray_cr = {1, edge - 1, edge + 1, 2 * edge + 2, records}
+    extra_field = {2, edge, edge + 2, 2 * edge + 3}
+    values = list(DELIVERY.values())
+    lines = [",".join(DELIVERY).encode()]
+    for n in range(1, records + 1):
+        row = ",".join([f"D{n}", *values[1:]]).encode()
+        if n in stray_cr:
+            row = row.replace(b"UK-D-AAA", b"UK-D-\rAAA")
+        lines.append(row + b",extra" if n in extra_field else row)
+    text = b"".join(line + (b"\r\n" if n % 3 == 0 else b"\n") for n, line in enumerate(lines))
+    (folder / "deliveries.csv").write_bytes(text)
+    load(con, landing)
+    malformed = sorted(stray_cr | extra_field)
+    assert quarantined(con) == [("deliveries", n, "MALFORMED_ROW") for n in malformed]
+    numbered = con.execute(
+        "SELECT count(*), count(*) FILTER (delivery_id <> 'D' || source_row) FROM deliveries"
+    ).fetchone()
+    assert numbered == (records - len(malformed), 0)
+
+
+_BATCHES = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    """One warehouse for every example of a property (each loads its own batch)."""
+    root = tmp_path_factory.mktemp("every_record")
+    with connect(root / "w.duckdb") as c:
+        yield root, c
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    body=st.lists(
+        st.sampled_from(
+            [b"UK", b"a", b",", b'"', b'""', b"\n", b"\r", b"\r\n", b" ", b"N", b"\xff", b"\n\n"]
+        ),
+        max_size=40,
+    ).map(b"".join)
+)
+def test_every_record_is_loaded_or_quarantined_at_its_own_number(warehouse, body):
+    """Whatever the bytes after the header, each record the line scan counts is loaded or
+    quarantined, numbered 1, 2, ... in file order: none lost, none twice. (Not a quote after
+    a closing quote and spaces, `"a" "b"`: DuckDB's reading of it refuses the file.)"""
+    assume(not re.search(rb'" +"', body))
+    root, c = warehouse
+    folder = root / f"b{next(_BATCHES)}"
+    folder.mkdir()
+    header = b"country_code,name,has_special_billing_arrangement\n"
+    (folder / "countries.csv").write_bytes(header + body)
+    batch = read_batch(folder)
+    (loaded,) = load_batch(c, batch, LOAD_DATE).entities
+    numbers = c.execute(
+        "SELECT row_number FROM quarantine WHERE batch = $b UNION ALL "
+        "SELECT source_row FROM countries_history WHERE batch = $b",
+        {"b": batch.name},
+    ).fetchall()
+    records = batch.files[0].lines.records
+    assert loaded.rows_read == records
+    assert sorted(n for (n,) in numbers) == list(range(1, records + 1))
 
 
 def test_a_quoted_newline_is_one_record_and_bom_and_crlf_are_accepted(con, tmp_path):

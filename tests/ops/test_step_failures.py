@@ -22,6 +22,7 @@ from fms.quality.gate import DataQualityError, QualityReport
 from tasks.failures import (
     RETRIES,
     RETRY_TRANSIENT,
+    describe_failure,
     is_transient,
     name_failed_step,
     retry_if_transient,
@@ -177,3 +178,14 @@ def test_a_failed_nightly_run_names_the_step_and_the_file(tmp_path):
     with pytest.raises(BatchFileError, match=r"cases\.csv.*missing columns") as failed:
         nightly_refresh(landing=landing, warehouse=tmp_path / "w.duckdb", out=tmp_path / "out")
     assert failed.value.failed_step == "find new batches"
+
+
+def test_the_error_line_carries_what_the_run_noted_on_its_way_out_but_names_the_step_once():
+    exc = OSError(errno.ENOSPC, "No space left on device", "/out/run_report.html")
+    exc.failed_step = "write run report"
+    exc.add_note("failed step: write run report")
+    exc.add_note("published before the failure: /out/quarterly-billing/2026Q3")
+    assert describe_failure(exc) == (
+        "step 'write run report' failed: /out/run_report.html: no space left on device; "
+        "published before the failure: /out/quarterly-billing/2026Q3"
+    )

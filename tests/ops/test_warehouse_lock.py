@@ -1,4 +1,5 @@
-"""One run at a time per warehouse: the OS file lock of fms.locking, across real processes."""
+"""One run at a time per warehouse: the OS file lock of fms.locking, across real processes; and
+the lock file is only ever a regular file of ours, never followed through a link."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from pathlib import Path
 import pytest
 
 from fms import locking
-from fms.locking import WarehouseBusyError, lock_path, read_holder, warehouse_lock
+from fms.locking import (
+    LockFileError,
+    WarehouseBusyError,
+    check_lock_file,
+    lock_path,
+    read_holder,
+    warehouse_lock,
+)
 
 # A child process that takes the lock, says so, and holds it until killed (or for `hold` s).
 HOLDER = textwrap.dedent(
@@ -117,3 +125,92 @@ def test_the_lock_is_released_when_the_run_ends(warehouse, ending):
     assert read_holder(warehouse) is None  # the file no longer names a holder
     with warehouse_lock(warehouse, "run-2", "nightly-refresh", wait_seconds=0):
         pass
+
+
+PRECIOUS = b"a file the lock must never touch\n"
+
+
+def planted_link_to_a_file(lock: Path) -> Path:
+    target = lock.parent.parent / "precious.txt"
+    target.write_bytes(PRECIOUS)
+    lock.symlink_to(target)
+    return target
+
+
+def planted_link_to_nowhere(lock: Path) -> Path:
+    target = lock.parent.parent / "not-there-yet"
+    lock.symlink_to(target)
+    return target
+
+
+def planted_hard_link(lock: Path) -> Path:
+    target = lock.parent.parent / "precious.txt"
+    target.write_bytes(PRECIOUS)
+    os.link(target, lock)
+    return target
+
+
+def planted_fifo(lock: Path) -> None:
+    os.mkfifo(lock)
+
+
+def planted_folder(lock: Path) -> None:
+    lock.mkdir()
+    (lock / "inside").write_bytes(PRECIOUS)
+
+
+def planted_file_of_another_user(lock: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another user needs root")
+    lock.write_bytes(PRECIOUS)
+    os.chown(lock, 4242, -1)
+
+
+PLANTED = {
+    "a link to a file": (planted_link_to_a_file, "is a link"),
+    "a link to nowhere": (planted_link_to_nowhere, "is a link"),
+    "a hard link": (planted_hard_link, "has 2 names"),
+    "a FIFO": (planted_fifo, "is not a regular file"),
+    "a folder": (planted_folder, "is a folder"),
+    "a file of another user": (planted_file_of_another_user, "belongs to user id 4242"),
+}
+
+
+@pytest.mark.parametrize("planted", PLANTED, ids=list(PLANTED))
+def test_a_lock_file_that_is_not_a_regular_file_of_ours_is_refused_and_left_alone(
+    warehouse, planted
+):
+    plant, problem = PLANTED[planted]
+    lock = lock_path(warehouse)
+    lock.parent.mkdir(parents=True)
+    target = plant(lock)
+    before = os.lstat(lock)
+    for check in (
+        lambda: check_lock_file(warehouse),  # what the command line checks before a run
+        lambda: warehouse_lock(warehouse, "run-1", "quarterly-billing", wait_seconds=0).__enter__(),
+    ):
+        with pytest.raises(LockFileError) as refused:
+            check()
+        message = str(refused.value)
+        assert f"warehouse lock file {lock} {problem}" in message
+        assert "remove it" in message
+    after = os.lstat(lock)
+    assert (after.st_ino, after.st_mode, after.st_size) == (
+        before.st_ino,
+        before.st_mode,
+        before.st_size,
+    )
+    if target is not None and target.exists():
+        assert target.read_bytes() == PRECIOUS
+    elif target is not None:
+        assert not os.path.lexists(target)  # a link to nowhere created nothing there
+    if planted == "a folder":
+        assert (lock / "inside").read_bytes() == PRECIOUS
+
+
+def test_reading_who_holds_a_lock_file_that_is_a_fifo_does_not_wait(warehouse):
+    lock_path(warehouse).parent.mkdir(parents=True)
+    os.mkfifo(lock_path(warehouse))
+    started = time.monotonic()
+    assert read_holder(warehouse) is None
+    assert time.monotonic() - started < 1

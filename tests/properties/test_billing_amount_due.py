@@ -8,7 +8,10 @@ formula of fms-domain.md "Quarterly billing", recomputed here in plain Python:
     amount due  = max(0, max(scheduled by P, Performance + F + TL + surcharge) - collections by E)
 
 Each example is a small hand-built warehouse (tests/handbuilt.py) billed by the real
-`build_billing_statements`; examples are few because each one runs the billing query.
+`build_billing_statements`; examples are few because each one runs the billing query. The same
+holds with amounts up to the largest valid one (9,999,999,999,999,999.99): a figure that fits
+the published DECIMAL(18,2) is the hand formula to the cent, one that does not is NULL (never
+published: the gate fails it), and nothing overflows.
 """
 
 from __future__ import annotations
@@ -54,8 +57,14 @@ class Case:
     collections: list[tuple[date, Decimal]]
 
 
+# The largest valid amount in cents, and the first amount that no longer fits DECIMAL(18,2).
+LARGEST_CENTS = 10**18 - 1
+UNPUBLISHABLE = Decimal(10**16)
+
+
 @st.composite
-def billed_cases(draw):
+def billed_cases(draw, top: int = 10**9):
+    """Cases billed at a random quarter end, amounts up to `top` cents."""
     period_end = draw(st.sampled_from(QUARTER_ENDS))
     t = billing_timeline(period_end)
     quarters = [period_end.replace(day=1), t.current_quarter_start, t.covers_start]
@@ -70,32 +79,32 @@ def billed_cases(draw):
                 sblc=draw(st.booleans()),
                 schedule=draw(
                     st.lists(
-                        st.tuples(days_around(t.payment_due_date, 500, 200), cents(0, 10**9)),
+                        st.tuples(days_around(t.payment_due_date, 500, 200), cents(0, top)),
                         max_size=5,
                         unique_by=lambda s: s[0],
                     )
                 ),
                 expenditures=draw(
                     st.lists(
-                        st.tuples(days_around(period_end, 500, 100), cents(-(10**8), 10**9)),
+                        st.tuples(days_around(period_end, 500, 100), cents(-top // 10, top)),
                         max_size=4,
                     )
                 ),
                 deliveries=draw(
                     st.lists(
-                        st.tuples(days_around(period_end, 500, 100), cents(0, 10**9)), max_size=3
+                        st.tuples(days_around(period_end, 500, 100), cents(0, top)), max_size=3
                     )
                 ),
                 forecasts=draw(
                     st.dictionaries(
                         st.sampled_from(quarters),
-                        st.tuples(cents(0, 10**9), cents(0, 10**8)),
+                        st.tuples(cents(0, top), cents(0, top // 10)),
                         max_size=4,
                     )
                 ),
                 collections=draw(
                     st.lists(
-                        st.tuples(days_around(period_end, 500, 100), cents(-(10**7), 10**9)),
+                        st.tuples(days_around(period_end, 500, 100), cents(-top // 100, top)),
                         max_size=4,
                     )
                 ),
@@ -225,3 +234,21 @@ def test_amount_due_is_never_negative_and_is_the_hand_formula(con, billed):
         assert {k: row[k] for k in expected} == expected, c.case_id
         assert row["amount_due"] >= 0
         assert row["arrearage"] >= 0 and row["interest"] >= 0
+
+
+def published(amount: Decimal) -> Decimal | None:
+    """What the statement shows of a figure: itself, or NULL when DECIMAL(18,2) cannot hold it."""
+    return amount if abs(amount) < UNPUBLISHABLE else None
+
+
+@settings(max_examples=25, deadline=None)
+@given(billed_cases(top=LARGEST_CENTS))
+def test_with_amounts_up_to_the_largest_valid_one_each_figure_is_exact_or_unpublished(con, billed):
+    period_end, cases = billed
+    replace_warehouse_rows(con, period_end, cases)
+    build_billing_statements(con, period_end)
+    statements = statement_rows(con)
+    for c in cases:
+        row = statements[c.case_id]
+        expected = {k: published(v) for k, v in hand_amount_due(c, period_end).items()}
+        assert {k: row[k] for k in expected} == expected, c.case_id

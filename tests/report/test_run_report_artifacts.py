@@ -4,6 +4,7 @@ writes the report and posts them (a real flow run under the session's Prefect te
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from prefect import flow
@@ -16,7 +17,7 @@ from fms.report import (
     top_closable_cases_table,
 )
 from fms.report.files import run_files
-from tasks.report import write_run_report
+from tasks.report import post_run_artifacts, write_run_report
 
 
 @pytest.mark.parametrize(
@@ -84,18 +85,20 @@ def test_top_closable_cases_and_purchaser_totals_tables_print_money_exactly(rend
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_write_run_report_writes_the_page_and_posts_the_artifacts(rendered, tmp_path):
+def test_the_run_report_is_written_and_its_artifacts_posted(rendered, tmp_path):
     work, final = tmp_path / ".run.work", tmp_path / "nightly" / "2026-11-01"
     work.mkdir()
     (work / "c1_20261101.txt").write_text("C1\n")
 
     @flow(name="report-probe")
-    def probe() -> str:
-        return write_run_report(
+    def probe() -> Path:
+        artifacts = write_run_report(
             "nightly", rendered.warehouse, rendered.summary | {"files": []}, work, "run-1", final
         )
+        post_run_artifacts(artifacts)
+        return artifacts.report
 
-    assert probe() == str(final / REPORT_NAME)
+    assert probe() == final / REPORT_NAME
     assert "$40,000.00" in (work / REPORT_NAME).read_text(encoding="utf-8")
 
     from prefect.client.orchestration import get_client

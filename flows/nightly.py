@@ -9,29 +9,25 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from flows.jobs import current_run_id, gated_run
-from flows.scaleout import Runner, build_marts_on_dask, uses_dask
+from flows.job_run import (
+    current_run_id,
+    gated_run,
+    job_folder,
+    stage_marts,
+    staged_tables,
+    write_mart_files,
+)
+from flows.jobs import NIGHTLY, Runner
+from flows.scaleout import uses_dask
 from fms import settings
 from fms.failpoints import failpoint
-from fms.locking import warehouse_lock
-from fms.publication import NIGHTLY_MARTS
-from fms.report import REPORT_NAME, ReportTables
 from tasks.ingest import find_new_batches, load_one_batch
-from tasks.marts import build_marts, publication_state, publish_marts
-from tasks.publish import publish_quarantine_worklist, write_closure_files, write_delivery_files
-from tasks.quality import (
-    audit_new_inputs,
-    audit_staged_marts,
-)
-from tasks.report import write_run_report
-
-# The run report is written before the marts are published, from the staged ones.
-STAGED_MARTS = ReportTables(
-    delivery_status="staging.delivery_status", closure_readiness="staging.closure_readiness"
-)
+from tasks.marts import publication_state, publish_marts
+from tasks.publish import publish_quarantine_worklist
+from tasks.quality import audit_new_inputs
 
 
-@flow(name="nightly-refresh", log_prints=True)
+@flow(name=NIGHTLY.name, log_prints=True)
 def nightly_refresh(
     landing: Path | None = None,
     warehouse: Path | None = None,
@@ -54,28 +50,22 @@ def nightly_refresh(
         dask_address: with runner "dask", the scheduler of an existing cluster
             (tcp://host:8786); default: a 2-worker LocalCluster for this run.
     """
+    uses_dask(runner, dask_address)  # an address without the Dask runner: refused at once
     landing = Path(landing or settings.default_landing())
     warehouse = Path(warehouse or settings.default_warehouse())
     today = settings.today()
     as_of = as_of or today
     run_id = current_run_id()
-    final = Path(out or settings.default_out()) / "nightly" / as_of.isoformat()
-    with (
-        warehouse_lock(warehouse, run_id, "nightly-refresh"),
-        gated_run(final, run_id, warehouse) as run,
-    ):
+    final = job_folder(out, NIGHTLY, as_of.isoformat())
+    with gated_run(NIGHTLY, final, run_id, warehouse) as run:
         new_batches, waiting = find_new_batches(warehouse, landing)
         loaded = [load_one_batch(warehouse, landing, name, today) for name in new_batches]
         since_seq, through_seq = publication_state(warehouse)
         run.gate(audit_new_inputs(warehouse, since_seq, run_id, run.docs_dir))
-        if uses_dask(runner, dask_address):
-            staged = build_marts_on_dask(warehouse, as_of, NIGHTLY_MARTS, dask_address=dask_address)
-        else:
-            staged = build_marts(warehouse, as_of, NIGHTLY_MARTS)
+        staged = stage_marts(warehouse, as_of, NIGHTLY.marts, None, None, runner, dask_address)
         failpoint("nightly.marts_staged")
-        run.gate(audit_staged_marts(warehouse, run_id, run.docs_dir, list(staged), as_of))
-        files = write_delivery_files(warehouse, run.work, as_of)
-        files += write_closure_files(warehouse, run.work, as_of)
+        run.audit_marts(NIGHTLY.marts, as_of, None, None)
+        files = write_mart_files(warehouse, run.work, as_of, NIGHTLY.marts)
         files += publish_quarantine_worklist(warehouse, run.work)
         summary = {
             "as_of": as_of.isoformat(),
@@ -84,32 +74,29 @@ def nightly_refresh(
             "marts": staged,
             "files": files,
         }
-        run.artifacts = write_run_report(
-            "nightly", warehouse, summary, run.work, run_id, final, run.reports, STAGED_MARTS
-        )
+        run.report(NIGHTLY, summary, staged_tables(NIGHTLY.marts))
         run.publish(
             lambda folder: publish_marts(
-                warehouse, NIGHTLY_MARTS, run_id, "nightly", as_of, through_seq, folder
+                warehouse, NIGHTLY.marts, run_id, NIGHTLY.command, as_of, through_seq, folder
             )
         )
     published = run.published
 
-    summary = {
-        "run_id": run_id,
-        "as_of": as_of.isoformat(),
-        "warehouse": str(warehouse),
-        "out_dir": str(published),
-        "batches_loaded": [b["batch"] for b in loaded],
-        "batches_waiting": waiting,
-        "rows_loaded": sum(e["rows_loaded"] for b in loaded for e in b["entities"]),
-        "rows_quarantined": sum(e["rows_quarantined"] for b in loaded for e in b["entities"]),
-        "rows_resolved": sum(e["rows_resolved"] for b in loaded for e in b["entities"]),
-        "marts": staged,
-        "data_quality_warnings": sum(len(r.warnings) for r in run.reports),
-        "data_docs": str(published / "data_docs" / "index.html"),
-        "files": [str(published / Path(f).name) for f in files],
-        "run_report": str(published / REPORT_NAME),
-    }
+    summary = run.result(
+        files,
+        run_id=run_id,
+        as_of=as_of.isoformat(),
+        warehouse=str(warehouse),
+        out_dir=str(published),
+        batches_loaded=[b["batch"] for b in loaded],
+        batches_waiting=waiting,
+        rows_loaded=sum(e["rows_loaded"] for b in loaded for e in b["entities"]),
+        rows_quarantined=sum(e["rows_quarantined"] for b in loaded for e in b["entities"]),
+        rows_resolved=sum(e["rows_resolved"] for b in loaded for e in b["entities"]),
+        marts=staged,
+        data_quality_warnings=sum(len(r.warnings) for r in run.reports),
+        data_docs=str(published / "data_docs" / "index.html"),
+    )
     get_run_logger().info(
         "nightly refresh as of %s: %d batch(es) loaded, %d rows loaded, %d quarantined; "
         "published to %s",

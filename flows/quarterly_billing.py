@@ -7,27 +7,22 @@ from pathlib import Path
 
 from prefect import flow
 
-from flows.jobs import current_run_id, gated_run, job_folder
-from flows.parameters import CaseId, PurchaserCode
-from flows.scaleout import Runner, build_statements_on_dask, uses_dask
+from flows.job_run import current_run_id, gated_run, job_folder, staged_tables
+from flows.jobs import BILLING_MARTS, QUARTERLY_BILLING, CaseId, PurchaserCode, Runner
+from flows.scaleout import build_statements_on_dask, uses_dask
 from fms import settings
-from fms.billing import billing_timeline, last_quarter_end_before
-from fms.locking import warehouse_lock
-from fms.report import REPORT_NAME, ReportTables
+from fms.billing import billing_timeline
+from fms.report import REPORT_NAME
 from tasks.billing import build_statements, publish_quarter, write_adhoc
-from tasks.quality import audit_staged_marts
-from tasks.report import write_run_report
-
-BILLING_MARTS = ["billing_statements", "purchaser_statements"]
 
 
-@flow(name="quarterly-billing", log_prints=True)
+@flow(name=QUARTERLY_BILLING.name, log_prints=True)
 def quarterly_billing(
     period_end: date | None = None,
     warehouse: Path | None = None,
     out: Path | None = None,
     purchaser: PurchaserCode | None = None,
-    case_id: CaseId | None = None,
+    case: CaseId | None = None,
     runner: Runner | None = None,
     dask_address: str | None = None,
 ) -> dict:
@@ -45,58 +40,36 @@ def quarterly_billing(
         warehouse: the DuckDB file (default: data/warehouse/fms.duckdb).
         out: output root (default: data/out).
         purchaser: ad hoc: one purchaser's country code.
-        case_id: ad hoc: one case (CC-I-DDD).
+        case: ad hoc: one case (CC-I-DDD).
         runner: where the case statements are built: "local" (this process; the default) or
             "dask" (per purchaser on a Dask cluster; docs/scale-out.md).
         dask_address: with runner "dask", the scheduler of an existing cluster
             (tcp://host:8786); default: a 2-worker LocalCluster for this run.
     """
+    uses_dask(runner, dask_address)  # an address without the Dask runner: refused at once
     warehouse = Path(warehouse or settings.default_warehouse())
-    period_end = period_end or last_quarter_end_before(settings.today())
+    period_end = period_end or QUARTERLY_BILLING.default_date(settings.today())
     quarter = billing_timeline(period_end).quarter
-    adhoc = purchaser is not None or case_id is not None
-    statements_dir = job_folder(out, "quarterly-billing", quarter, purchaser, case_id)
+    adhoc = purchaser is not None or case is not None
+    statements_dir = job_folder(out, QUARTERLY_BILLING, quarter, purchaser, case)
     run_id = current_run_id()
-    reports = Path(out or settings.default_out()) / "quarterly-billing" / "runs"
-    with (
-        warehouse_lock(warehouse, run_id, "quarterly-billing"),
-        gated_run(reports / f"{quarter}-{run_id[:8]}", run_id, warehouse) as run,
-    ):
+    reports = job_folder(out, QUARTERLY_BILLING, "runs") / f"{quarter}-{run_id[:8]}"
+    with gated_run(QUARTERLY_BILLING, reports, run_id, warehouse) as run:
         if uses_dask(runner, dask_address):
-            counts = build_statements_on_dask(
-                warehouse, period_end, purchaser, case_id, dask_address
-            )
+            counts = build_statements_on_dask(warehouse, period_end, purchaser, case, dask_address)
         else:
-            counts = build_statements(warehouse, period_end, purchaser, case_id)
-        run.gate(
-            audit_staged_marts(
-                warehouse, run_id, run.docs_dir, BILLING_MARTS, period_end, purchaser, case_id
-            )
-        )
+            counts = build_statements(warehouse, period_end, purchaser, case)
+        run.audit_marts(BILLING_MARTS, period_end, purchaser, case)
         if adhoc:
             result = {"files": write_adhoc(warehouse, period_end, statements_dir)}
         else:
             result = publish_quarter(warehouse, period_end, statements_dir, run_id)
             if result["published"]:
                 run.committed.append(statements_dir)
-        run.artifacts = write_run_report(
-            "quarterly-billing",
-            warehouse,
-            {"period_end": period_end.isoformat(), "statements": counts, **result},
-            run.work,
-            run_id,
-            run.folder.final,
-            run.reports,
-            # a full run reads the records it just published; an ad-hoc run its candidates
-            tables=ReportTables(
-                billing_statements="staging.billing_statements",
-                purchaser_statements="staging.purchaser_statements",
-            )
-            if adhoc
-            else None,
-            purchaser=purchaser,
-            case_id=case_id,
-        )
+        summary = {"period_end": period_end.isoformat(), "statements": counts, **result}
+        # a full run reads the records it just published; an ad-hoc run its candidates
+        tables = staged_tables(BILLING_MARTS) if adhoc else None
+        run.report(QUARTERLY_BILLING, summary, tables, purchaser, case)
     return {
         "run_id": run_id,
         "period_end": period_end.isoformat(),

@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlsplit
 
 from prefect import flow
 from prefect.context import FlowRunContext
 
+from flows.jobs import Runner
 from fms.scaleout import export_root, remove_export
 from tasks.scaleout import (
     build_mart_partition,
@@ -29,9 +29,6 @@ from tasks.scaleout import (
     export_partitioned_inputs,
     stage_partitions,
 )
-
-Runner = Literal["local", "dask"]
-"""Where a job builds its marts: in the flow's process, or on a Dask cluster."""
 
 # The cluster `--runner dask` starts when no address is given: 2 worker processes of one
 # thread each (this machine has 2 cores; DuckDB in each worker uses what it gets).
@@ -63,7 +60,8 @@ def _scheduler_host(dask_address: str) -> str | None:
     return urlsplit(dask_address if "://" in dask_address else f"tcp://{dask_address}").hostname
 
 
-def _is_loopback(host: str | None) -> bool:
+def is_loopback(host: str | None) -> bool:
+    """Only this machine can reach `host` (no host: the local default)."""
     if host in (None, "", "localhost"):
         return True
     try:
@@ -94,8 +92,8 @@ def prefect_api_for_workers(dask_address: str | None = None) -> Iterator[str]:
         server.start()
         url = server.api_url
         scope = temporary_settings(updates={PREFECT_API_URL: url})
-    remote = dask_address is not None and not _is_loopback(_scheduler_host(dask_address))
-    if remote and _is_loopback(urlsplit(url).hostname):
+    remote = dask_address is not None and not is_loopback(_scheduler_host(dask_address))
+    if remote and is_loopback(urlsplit(url).hostname):
         raise ValueError(
             f"the Dask workers at {dask_address} would report to the Prefect API at {url}, "
             "which only this machine can reach: set PREFECT_API_URL to a Prefect server the "
@@ -117,7 +115,7 @@ def partitioned_marts(
     marts: tuple[str, ...],
     as_of: date,
     purchaser: str | None = None,
-    case_id: str | None = None,
+    case: str | None = None,
     export_folder: Path | None = None,
 ) -> dict[str, int]:
     """Stage `marts` as of `as_of` (billing_statements: the quarter end) in the warehouse,
@@ -128,9 +126,9 @@ def partitioned_marts(
     """
     folder = Path(export_folder or export_root(warehouse) / uuid.uuid4().hex)
     try:
-        plan = export_partitioned_inputs(warehouse, folder, _worker_threads(), purchaser, case_id)
+        plan = export_partitioned_inputs(warehouse, folder, _worker_threads(), purchaser, case)
         futures = [
-            build_mart_partition.submit(folder, marts, as_of, purchasers, purchaser, case_id)
+            build_mart_partition.submit(folder, marts, as_of, purchasers, purchaser, case)
             for purchasers in plan
         ]
         return stage_partitions(warehouse, marts, [f.result() for f in futures])
@@ -143,26 +141,26 @@ def build_marts_on_dask(
     as_of: date,
     marts: tuple[str, ...],
     purchaser: str | None = None,
-    case_id: str | None = None,
+    case: str | None = None,
     dask_address: str | None = None,
 ) -> dict[str, int]:
     """The Dask counterpart of tasks.marts.build_marts: stage `marts` in the warehouse."""
     with prefect_api_for_workers(dask_address):
         on_dask = partitioned_marts.with_options(task_runner=dask_task_runner(dask_address))
-        return on_dask(Path(warehouse), tuple(marts), as_of, purchaser, case_id)
+        return on_dask(Path(warehouse), tuple(marts), as_of, purchaser, case)
 
 
 def build_statements_on_dask(
     warehouse: Path,
     period_end: date,
     purchaser: str | None = None,
-    case_id: str | None = None,
+    case: str | None = None,
     dask_address: str | None = None,
 ) -> dict[str, int]:
     """The Dask counterpart of tasks.billing.build_statements: case statements per partition
     of purchasers on Dask, then the purchaser statements from them in the coordinator."""
     cases = build_marts_on_dask(
-        warehouse, period_end, ("billing_statements",), purchaser, case_id, dask_address
+        warehouse, period_end, ("billing_statements",), purchaser, case, dask_address
     )
     purchasers = build_staged_purchaser_statements(warehouse, period_end)
     return {"billing_statements": cases["billing_statements"], "purchaser_statements": purchasers}

@@ -7,44 +7,30 @@ Until the swap commits, readers of `main` see the previous publication, whole.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
-from fms.closure import build_buy_back_register, build_closure_readiness
-from fms.delivery import build_c1_transactions, build_delivery_status, build_undelivered_report
 from fms.failpoints import failpoint
 from fms.run_folder import RunFolder, settle
 from fms.warehouse import connect
 
 STAGING = "staging"
 
-Builder = Callable[..., int]
 
-# Every mart a job can rebuild as of a date, with the optional ad-hoc filters.
-MART_BUILDERS: dict[str, Builder] = {
-    "delivery_status": build_delivery_status,
-    "c1_transactions": build_c1_transactions,
-    "undelivered_report": build_undelivered_report,
-    "closure_readiness": build_closure_readiness,
-    "buy_back_register": lambda con, as_of, table, purchaser, case_id: build_buy_back_register(
-        con, table=table, as_of=as_of, purchaser=purchaser, case_id=case_id
-    ),
-}
-# The nightly refresh rebuilds and publishes these (contract "Command line", plus the
-# undelivered report and the buy-back register).
-NIGHTLY_MARTS = (
-    "delivery_status",
-    "c1_transactions",
-    "undelivered_report",
-    "closure_readiness",
-    "buy_back_register",
-)
-DELIVERY_REPORT_MARTS = ("delivery_status", "c1_transactions", "undelivered_report")
-CLOSURE_MARTS = ("closure_readiness", "buy_back_register")
+def check_as_of(
+    con: duckdb.DuckDBPyConnection, table: str, as_of: date, column: str = "as_of"
+) -> None:
+    """Refuse to publish a table built for another date under this run's date (`column`, a
+    name from our code; a row built without a date, NULL, fits any run)."""
+    query = f"SELECT DISTINCT {column} FROM query_table($table)"  # the table: a bound name
+    dates = {row[0] for row in con.execute(query, {"table": table}).fetchall()}
+    if dates - {as_of, None}:
+        found = ", ".join(sorted(str(d) for d in dates))
+        raise ValueError(f"{table} is not as of {as_of}: its {column} holds {found}")
 
 
 def last_published_batch_seq(con: duckdb.DuckDBPyConnection, job: str = "nightly") -> int:
@@ -58,21 +44,6 @@ def last_published_batch_seq(con: duckdb.DuckDBPyConnection, job: str = "nightly
 
 def latest_batch_seq(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(batch_seq), 0) FROM batches").fetchall()[0][0]
-
-
-def build_staged_marts(
-    con: duckdb.DuckDBPyConnection,
-    as_of: date,
-    marts: tuple[str, ...] = NIGHTLY_MARTS,
-    purchaser: str | None = None,
-    case_id: str | None = None,
-) -> dict[str, int]:
-    """Rebuild each mart into `staging.<mart>`; return the row count of each."""
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING}")
-    return {
-        name: MART_BUILDERS[name](con, as_of, f"{STAGING}.{name}", purchaser, case_id)
-        for name in marts
-    }
 
 
 def publish_staged_marts(

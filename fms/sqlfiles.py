@@ -1,7 +1,11 @@
-"""SQL kept in `fms/sql/*.sql` files, run with bound parameters.
+"""SQL kept in `fms/sql/<stage>/*.sql` files, run with bound parameters.
 
-A mart is a SELECT in a file named after what it builds (`build_delivery_status.sql`); values
-reach it only as named parameters (`$as_of`), never formatted into the text.
+Stages: `ingest/` (loading batches), `marts/` (the rules and the marts they build), `audits/`
+(the datasets the data-quality suites judge), `reports/` (what the published files and the run
+report list), `publish/` (the statement revisions written once the gates passed), `scaleout/`
+(a partition's slices). A mart is a SELECT in a file named after what it builds
+(`marts/build_delivery_status.sql`); values reach it only as named parameters (`$as_of`), never
+formatted into the text.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
 
 @cache
 def read_sql(name: str) -> str:
-    """The text of `fms/sql/<name>.sql`."""
+    """The text of `fms/sql/<name>.sql`, `name` being its stage path (`marts/delivery_macros`)."""
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 

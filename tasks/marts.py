@@ -7,12 +7,8 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 
-from fms.publication import (
-    build_staged_marts,
-    last_published_batch_seq,
-    latest_batch_seq,
-    publish_staged_marts,
-)
+from fms.marts import build_staged_marts
+from fms.publication import last_published_batch_seq, latest_batch_seq, publish_staged_marts
 from fms.run_folder import RunFolder
 from fms.warehouse import connect, refresh_rules
 from tasks.failures import RETRY_TRANSIENT

@@ -96,23 +96,11 @@ def report_data_quality(reports: list[QualityReport], out_dir: Path, final_dir: 
         for r in reports
         for o in r.outcomes
     ]
-    path = write_csv(
-        out_dir / "dq_results.csv",
-        [
-            "run_id",
-            "stage",
-            "suite",
-            "expectation",
-            "expectation_type",
-            "column",
-            "severity",
-            "success",
-            "unexpected_count",
-            "element_count",
-            "examples",
-        ],
-        rows,
+    columns = (
+        "run_id stage suite expectation expectation_type column severity success "
+        "unexpected_count element_count examples"
     )
+    path = write_csv(out_dir / "dq_results.csv", columns.split(), rows)
     # Link where the docs will be once the run folder is swapped into its final place.
     docs = final_dir / "data_docs" / "index.html"
     create_markdown_artifact(

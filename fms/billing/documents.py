@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from fms.billing.timeline import quarter_label
+from fms.formatting import dollars
 from fms.outputs import Sheet, write_csv, write_xlsx
 
 # (DD 645 column heading, statement field). Column 14 is the bill.
@@ -126,10 +127,6 @@ def statement_stem(country_code: str, period_end: date, revision: int | None) ->
     return f"statement_{country_code}_{quarter_label(period_end)}_{tag}"
 
 
-def _money_text(value: Decimal) -> str:
-    return f"${value:,.2f}"
-
-
 def heading_lines(purchaser: Mapping[str, object], revision: int | None) -> list[str]:
     name = purchaser.get("purchaser_name") or ""
     lines = [
@@ -140,10 +137,9 @@ def heading_lines(purchaser: Mapping[str, object], revision: int | None) -> list
         f"Payment due date: {purchaser['payment_due_date']}",
         f"Payment covers: {purchaser['covers_start']} to {purchaser['covers_end']}",
         f"Revision: {revision}" if revision is not None else "Ad-hoc run: not a published revision",
-        f"Amount due and payable: {_money_text(purchaser['amount_due'])}",
-        f"Arrearage: {_money_text(purchaser['arrearage'])}; "
-        f"interest: {_money_text(purchaser['interest'])}",
-        f"Holding account balance: {_money_text(purchaser['holding_account_balance'])}",
+        f"Amount due and payable: {dollars(purchaser['amount_due'])}",
+        f"Arrearage: {dollars(purchaser['arrearage'])}; interest: {dollars(purchaser['interest'])}",
+        f"Holding account balance: {dollars(purchaser['holding_account_balance'])}",
     ]
     if purchaser.get("special_billing_arrangement"):
         lines.append(

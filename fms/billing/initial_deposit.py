@@ -156,11 +156,12 @@ def initial_deposit_shortfalls(
 ) -> list[InitialDepositShortfall]:
     """Payment schedules whose initial deposit is below the computable minimum.
 
-    One query gathers every case's inputs (fms/sql/billing_initial_deposit_inputs.sql); the rule
-    above is applied to each row. A schedule with no initial-deposit row counts as a deposit of 0.
+    One query gathers every case's inputs (fms/sql/marts/billing_initial_deposit_inputs.sql);
+    the rule above is applied to each row. A schedule with no initial-deposit row counts as a
+    deposit of 0.
     """
     found = []
-    for row in query(con, "billing_initial_deposit_inputs", {"purchaser": purchaser}):
+    for row in query(con, "marts/billing_initial_deposit_inputs", {"purchaser": purchaser}):
         (case_id, country, terms, key_date, line_value, scml, rate, sblc, deposit, forecasts) = row
         first_q, last_q = quarters_before_first_payment(key_date)
         covered = [f for f in forecasts or () if first_q <= f["quarter_start"] <= last_q]

@@ -127,7 +127,7 @@ def publish_statements(
     }
     con.execute(
         "CREATE OR REPLACE TEMP TABLE billing_candidate_differences AS "
-        + read_sql("billing_statement_differences"),
+        + read_sql("publish/billing_statement_differences"),
         params,
     )
     purchasers = [
@@ -225,14 +225,16 @@ def _insert_revisions(
     """The revisions of `billing_new_revisions`, inside the caller's transaction."""
     stamp = published_at or datetime.now(UTC).replace(tzinfo=None)
     con.execute(
-        read_sql("billing_publish_case_revisions"),
+        read_sql("publish/billing_publish_case_revisions"),
         {k: params[k] for k in ("period_end", "candidate_cases")} | {"published_at": stamp},
     )
     con.execute(
-        read_sql("billing_publish_purchaser_revisions"),
+        read_sql("publish/billing_publish_purchaser_revisions"),
         {k: params[k] for k in ("period_end", "candidate_purchasers")} | {"published_at": stamp},
     )
-    con.execute(read_sql("billing_publish_differences"), {"period_end": params["period_end"]})
+    con.execute(
+        read_sql("publish/billing_publish_differences"), {"period_end": params["period_end"]}
+    )
 
 
 def expected_files(country_code: str, period_end: date, revision: int) -> list[str]:

@@ -18,7 +18,7 @@ from fms.billing.tables import (
     ensure_schema,
 )
 from fms.billing.timeline import BillingTimeline, billing_timeline
-from fms.sqlfiles import materialize
+from fms.sqlfiles import materialize, read_sql
 
 FULL_RUN = "all"
 
@@ -98,7 +98,8 @@ def build_billing_statements(
         "case_id": case_id,
         "selection": selection_label(purchaser, case_id),
     }
-    return materialize(con, table, "build_billing_statements", params)
+    con.execute(read_sql("marts/billing_rule_macros"))
+    return materialize(con, table, "marts/build_billing_statements", params)
 
 
 def build_purchaser_statements(
@@ -123,4 +124,4 @@ def build_purchaser_statements(
         # A candidate, never the published records: they hold every revision.
         "statements_table": checked_candidate_table(statements_table),
     }
-    return materialize(con, table, "build_billing_purchaser_statements", params)
+    return materialize(con, table, "marts/build_billing_purchaser_statements", params)

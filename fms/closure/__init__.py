@@ -7,7 +7,8 @@ Marts, built into a table the caller names:
 - `build_buy_back_register`: the IA's central record of buy backs, with the `open` flag the
   BUY_BACK_OPEN blocker reads.
 Files: `publish_closure_outputs` (the ranked worklist, funds locked per purchaser, the register).
-Rules: fms/sql/closure_rule_macros.sql (SCML, buy backs), fms/sql/build_closure_readiness.sql.
+Rules: fms/sql/marts/closure_rule_macros.sql (SCML, buy backs, blockers),
+fms/sql/marts/build_closure_readiness.sql.
 """
 
 from fms.closure.buy_back_register import build_buy_back_register

@@ -28,5 +28,5 @@ def build_buy_back_register(
     """
     create_closure_macros(con)
     return materialize(
-        con, table, "build_buy_back_register", scope_params(as_of, purchaser, case_id)
+        con, table, "marts/build_buy_back_register", scope_params(as_of, purchaser, case_id)
     )

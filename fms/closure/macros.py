@@ -16,7 +16,7 @@ def create_closure_macros(con: duckdb.DuckDBPyConnection) -> None:
     delivery rules so "reported by D" and "a reversal is no delivery" exist once.
     """
     create_delivery_macros(con)
-    con.execute(read_sql("closure_rule_macros"))
+    con.execute(read_sql("marts/closure_rule_macros"))
 
 
 def scope_params(as_of, purchaser: str | None, case_id: str | None) -> dict:

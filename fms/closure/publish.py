@@ -14,30 +14,34 @@ DuckDB (`fms.table_workbook`: a large portfolio's worklist is some 300,000 cells
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
+from fms.formatting import dollars
+from fms.publication import check_as_of
 from fms.sqlfiles import temporary_tables
 from fms.table_workbook import TableSheet, money_columns, write_table_csv, write_tables_xlsx
 
-# Tables are named by the caller and read through query_table($table): a bound name, never
-# text formatted into SQL.
-AS_OF_IN = "SELECT DISTINCT as_of FROM query_table($table)"
 # The publishing queries' results, one temporary table each while the files are written.
 WORKLIST = "closure_worklist_listing"
 FUNDS_LOCKED = "closure_funds_locked_listing"
 BUY_BACKS = "closure_buy_back_listing"
 LISTINGS = {
-    WORKLIST: ("closure_worklist", ("worklist_rank",), frozenset()),
+    WORKLIST: ("reports/closure_worklist", ("worklist_rank",), frozenset()),
     FUNDS_LOCKED: (
-        "closure_funds_locked_by_purchaser",
+        "reports/closure_funds_locked_by_purchaser",
         ("listing_position",),
         frozenset({"listing_position"}),
     ),
-    BUY_BACKS: ("closure_buy_back_listing", ("listing_position",), frozenset({"listing_position"})),
+    BUY_BACKS: (
+        "reports/closure_buy_back_listing",
+        ("listing_position",),
+        frozenset({"listing_position"}),
+    ),
 }
+# Tables are named by the caller and read through query_table($table): a bound name, never
+# text formatted into SQL.
 WORKLIST_TOTALS = """
     SELECT count(*) FILTER (WHERE ready),
            count(*),
@@ -45,21 +49,6 @@ WORKLIST_TOTALS = """
            count(*) FILTER (WHERE ready AND overdue)
     FROM query_table($table)
 """
-
-
-def check_as_of(con: duckdb.DuckDBPyConnection, table: str, as_of: date) -> None:
-    """Refuse to publish a table built for another date under this run's date.
-
-    A register built without a date (as_of NULL) fits any run.
-    """
-    dates = {row[0] for row in con.execute(AS_OF_IN, {"table": table}).fetchall()}
-    if dates - {as_of, None}:
-        found = ", ".join(sorted(str(d) for d in dates))
-        raise ValueError(f"{table} is not as of {as_of}: its as_of holds {found}")
-
-
-def dollars(amount: Decimal) -> str:
-    return f"${amount:,.2f}"
 
 
 def publish_closure_outputs(

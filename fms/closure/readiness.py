@@ -1,6 +1,6 @@
 """The closure_readiness mart: which implemented cases can close as of a date, and why not.
 
-Rules (fms/sql/build_closure_readiness.sql, exact):
+Rules (fms/sql/marts/build_closure_readiness.sql, exact):
 - Scope: status IMPLEMENTED or SUPPLY_SERVICE_COMPLETE, not implemented after as_of (a missing
   implementation date keeps the case in: the status says it is implemented).
 - As of D: deliveries reported by D, expenditures dated by D, collections received by D; an SSC
@@ -58,5 +58,5 @@ def build_closure_readiness(
     """
     create_closure_macros(con)
     return materialize(
-        con, table, "build_closure_readiness", scope_params(as_of, purchaser, case_id)
+        con, table, "marts/build_closure_readiness", scope_params(as_of, purchaser, case_id)
     )

@@ -1,6 +1,6 @@
 """The C1 constructive delivery report (SAMM C9.13.1.2, Tables C9.T17 and C9.T18).
 
-`build_c1_transactions` builds the records in SQL (fms/sql/build_c1_transactions.sql);
+`build_c1_transactions` builds the records in SQL (fms/sql/marts/build_c1_transactions.sql);
 `write_c1_file` writes them as the fixed-width file DFAS receives: one 80-character ASCII
 record per line, `\\n` line ends, sorted by case and line, so the same inputs give the same bytes.
 """
@@ -38,7 +38,9 @@ def build_c1_transactions(
     field): gate it as a critical failure; `write_c1_file` refuses it. Returns the row count.
     """
     create_delivery_macros(con)
-    return materialize(con, table, "build_c1_transactions", scope_params(as_of, purchaser, case_id))
+    return materialize(
+        con, table, "marts/build_c1_transactions", scope_params(as_of, purchaser, case_id)
+    )
 
 
 def c1_file_name(as_of: date) -> str:

@@ -14,7 +14,7 @@ def create_delivery_macros(con: duckdb.DuckDBPyConnection) -> None:
 
     Idempotent; every build calls it first so a build never runs against stale rule text.
     """
-    con.execute(read_sql("delivery_macros"))
+    con.execute(read_sql("marts/delivery_macros"))
 
 
 def scope_params(as_of: date, purchaser: str | None, case_id: str | None) -> dict:

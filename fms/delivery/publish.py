@@ -8,33 +8,18 @@ cannot be sent stops the publication before any file is written.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
 from fms.delivery.c1 import c1_file_name, write_c1_file
+from fms.formatting import dollars
+from fms.publication import check_as_of
 from fms.table_workbook import TableSheet, money_columns, write_table_csv, write_table_xlsx
 
 # Tables are named by the caller and read through query_table($table): a bound name, never text
 # formatted into SQL. The report orders are constants of this module.
 ORDER_BY = {"status": ("case_id", "line_number"), "undelivered": ("case_id",)}
-DATES_IN = {
-    "as_of": "SELECT DISTINCT as_of FROM query_table($table)",
-    "reporting_date": "SELECT DISTINCT reporting_date FROM query_table($table)",
-}
-
-
-def check_as_of(con: duckdb.DuckDBPyConnection, table: str, column: str, as_of: date) -> None:
-    """Refuse to publish a table built for another date under this run's date."""
-    dates = {row[0] for row in con.execute(DATES_IN[column], {"table": table}).fetchall()}
-    if dates - {as_of}:
-        found = ", ".join(sorted(str(d) for d in dates))
-        raise ValueError(f"{table} is not as of {as_of}: its {column} holds {found}")
-
-
-def money_text(amount: Decimal) -> str:
-    return f"${amount:,.2f}"
 
 
 def publish_delivery_outputs(
@@ -53,9 +38,9 @@ def publish_delivery_outputs(
     a C1 record cannot be sent and ValueError when a table is as of another date.
     """
     out_dir = Path(out_dir)
-    check_as_of(con, status_table, "as_of", as_of)
-    check_as_of(con, c1_table, "reporting_date", as_of)
-    check_as_of(con, undelivered_table, "as_of", as_of)
+    check_as_of(con, status_table, as_of)
+    check_as_of(con, c1_table, as_of, "reporting_date")
+    check_as_of(con, undelivered_table, as_of)
     stamp = f"{as_of:%Y%m%d}"
     # First: write_c1_file refuses an unsendable table before anything is written.
     paths = {"c1": write_c1_file(con, c1_table, out_dir / c1_file_name(as_of))}
@@ -99,9 +84,9 @@ def publish_delivery_outputs(
             money=money_columns(con, undelivered_table),
             title_lines=(
                 f"Undelivered report: open cases as of {as_of.isoformat()} (SAMM C9.15.2.3.1)",
-                f"{cases} cases; total order value {money_text(order)}; "
-                f"delivered {money_text(delivered)}; "
-                f"undelivered {money_text(undelivered)}",
+                f"{cases} cases; total order value {dollars(order)}; "
+                f"delivered {dollars(delivered)}; "
+                f"undelivered {dollars(undelivered)}",
             ),
         ),
     )

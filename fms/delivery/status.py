@@ -21,7 +21,9 @@ def build_delivery_status(
 
     Scope: cases IMPLEMENTED or SUPPLY_SERVICE_COMPLETE, not implemented after as_of (the open
     cases of the undelivered report). Deliveries count when reported by as_of (current version).
-    Rules: fms/sql/delivery_macros.sql. Returns the number of rows.
+    Rules: fms/sql/marts/delivery_macros.sql. Returns the number of rows.
     """
     create_delivery_macros(con)
-    return materialize(con, table, "build_delivery_status", scope_params(as_of, purchaser, case_id))
+    return materialize(
+        con, table, "marts/build_delivery_status", scope_params(as_of, purchaser, case_id)
+    )

@@ -20,10 +20,10 @@ def build_undelivered_report(
     """Build `table`: every open case (IMPLEMENTED or SUPPLY_SERVICE_COMPLETE, not implemented
     after as_of) with implementation date, total order value, delivered and undelivered value.
 
-    Figures are sums of the case's delivery_status lines (fms/sql/build_undelivered_report.sql).
-    Returns the number of rows.
+    Figures are sums of the case's delivery_status lines
+    (fms/sql/marts/build_undelivered_report.sql). Returns the number of rows.
     """
     create_delivery_macros(con)
     return materialize(
-        con, table, "build_undelivered_report", scope_params(as_of, purchaser, case_id)
+        con, table, "marts/build_undelivered_report", scope_params(as_of, purchaser, case_id)
     )

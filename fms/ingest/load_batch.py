@@ -40,16 +40,21 @@ from fms.ingest.file_signatures import record_signatures, unchanged_since_loaded
 from fms.ingest.parquet_types import RefusedColumn, refused_columns
 from fms.ingest.row_checks import reference_check_query, row_check_query
 from fms.ingest.success_marker import MARKER, marker_present
+from fms.sqlfiles import read_sql
 
 REASON_ORDER = list(REASONS)
-# DuckDB numbers a rejected record by `line`: its record ordinal + 1 (the header is line 1)
-# + the blank lines before it, which are not records (BatchFile.lines).
-REJECT_ORDINAL = "line - 1 - len(list_filter($blank_lines, lambda b: b < line))"
 # The `row` of a malformed record keeps its first bytes only (DuckDB keeps no more of a record
 # it rejects): the quarantine names the record, it does not hold a 200 MB field.
 REJECT_KEPT_BYTES = 10_000
 # Clean records per bucket when numbering them around rejected ones.
 REJECT_BUCKET = 4096
+# A quarantined row's reason_code, reason and retryable (fms/sql/ingest/quarantine_reasons.sql).
+PROBLEM_SUMMARY = (
+    "primary_reason_code(problems, $reason_order) AS reason_code, "
+    "reason_text(problems, $reason_order) AS reason, "
+    "waits_for_reference(problems, $retryable) AS retryable"
+)
+REASON_PARAMS = {"reason_order": REASON_ORDER, "retryable": sorted(RETRYABLE_REASONS)}
 
 
 @dataclass
@@ -195,6 +200,7 @@ def load_batch(
     """Load one batch in a single transaction: all of it or, on any error, none of it."""
     con.execute("BEGIN TRANSACTION")
     try:
+        con.execute(read_sql("ingest/row_rules") + read_sql("ingest/quarantine_reasons"))
         seq = con.execute("SELECT coalesce(max(batch_seq), 0) + 1 FROM batches").fetchone()[0]
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
         con.execute(
@@ -358,17 +364,7 @@ def _read_csv_into_raw_input(
         return 0
     _number_around_rejects(con, ordinal, names)
     con.execute(
-        """
-        INSERT INTO quarantine BY NAME
-        SELECT $batch AS batch, $entity AS entity, $file AS file, row_number,
-            CASE WHEN bytes IS NULL OR bytes > $kept
-                THEN json_object('csv_line', csv_line, 'csv_line_cut', format(
-                    'the record is {} bytes: only its first {:,} are kept',
-                    coalesce(format('{:,}', bytes), format('{:,} or more', $kept)), $kept))
-                ELSE json_object('csv_line', csv_line) END AS "row",
-            'MALFORMED_ROW' AS reason_code, reason, false AS retryable
-        FROM raw_malformed
-        """,
+        read_sql("ingest/quarantine_malformed_records"),
         {"batch": batch, "file": file.name, "entity": entity.name, "kept": REJECT_KEPT_BYTES},
     )
     return malformed
@@ -389,17 +385,7 @@ def _collect_malformed(con: duckdb.DuckDBPyConnection, file: BatchFile) -> int:
         for problems, length in zip(unreadable["problems"], unreadable["length"], strict=True)
     ]
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE raw_malformed AS
-        SELECT {REJECT_ORDINAL} AS row_number, any_value(csv_line) AS csv_line,
-            CASE WHEN strlen(any_value(csv_line)) < $kept THEN strlen(any_value(csv_line))
-                END AS bytes,
-            'MALFORMED_ROW: ' || string_agg(DISTINCT lower(CAST(error_type AS VARCHAR)), ', ')
-                AS reason
-        FROM raw_rejects GROUP BY line
-        UNION ALL
-        SELECT unnest($numbers), unnest($texts), unnest($lengths), unnest($reasons)
-        """,
+        read_sql("ingest/collect_malformed_records"),
         {
             "blank_lines": list(file.lines.blank_lines),
             "kept": REJECT_KEPT_BYTES,
@@ -425,31 +411,11 @@ def _unreadable_reason(problems: int, length: int) -> str:
 
 def _number_around_rejects(con: duckdb.DuckDBPyConnection, ordinal: str, names: str) -> None:
     """View raw_input numbering raw_read's k-th clean record with the k-th ordinal that is
-    not a malformed record's.
-
-    With the malformed ordinals r_1 < r_2 < ... and s_j = r_j - j (the clean records before
-    r_j), clean record k is numbered k + #{j: s_j < k}. That count comes from a small table
-    of buckets of REJECT_BUCKET records (the count before the bucket, and the few s_j inside
-    it) joined on k's bucket: a view, not a renumbered copy of the file. (The view's bucket
-    width is this code's constant: a view takes no bound parameters.)"""
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE raw_reject_shift AS
-        WITH s AS (
-            SELECT row_number - row_number() OVER (ORDER BY row_number) AS s FROM raw_malformed
-        ),
-        buckets AS (
-            SELECT range AS bucket FROM range(0, (SELECT count(*) FROM raw_read) // $w + 1)
-        )
-        SELECT b.bucket,
-            (SELECT count(*) FROM s WHERE s.s <= b.bucket * $w) AS before,
-            coalesce(list(s.s) FILTER (s.s IS NOT NULL), []) AS inside
-        FROM buckets AS b
-        LEFT JOIN s ON s.s > b.bucket * $w AND s.s < (b.bucket + 1) * $w
-        GROUP BY b.bucket
-        """,
-        {"w": REJECT_BUCKET},
-    )
+    not a malformed record's, shifted by the malformed records before it
+    (fms/sql/ingest/shift_around_rejects.sql) joined on k's bucket: a view, not a renumbered
+    copy of the file. (Generated: its columns are the entity's, and a view takes no bound
+    parameters, so the bucket width is this code's constant.)"""
+    con.execute(read_sql("ingest/shift_around_rejects"), {"w": REJECT_BUCKET})
     con.execute(
         f"""
         CREATE TEMP VIEW raw_input AS
@@ -568,22 +534,6 @@ def _refresh_current(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
     )
 
 
-def _problem_summary_sql() -> str:
-    """Primary reason (first in REASONS order), the full reason text, and retryability."""
-    ranked = (
-        "list_sort(list_transform(problems, lambda p: {"
-        "'rank': list_position($reason_order, p.code), "
-        "'code': p.code, 'detail': p.detail}))"
-    )
-    return (
-        f"{ranked}[1].code AS reason_code, "
-        f"array_to_string(list_transform({ranked}, lambda p: p.code || ': ' || p.detail), '; ') "
-        "AS reason, "
-        "len(list_filter(problems, lambda p: NOT list_contains($retryable, p.code))) = 0 "
-        "AS retryable"
-    )
-
-
 def _load_file(
     con: duckdb.DuckDBPyConnection,
     batch: str,
@@ -602,18 +552,14 @@ def _load_file(
         f"""
         INSERT INTO quarantine BY NAME
         SELECT _batch AS batch, $entity AS entity, _file AS file, _row_number AS row_number,
-            raw_json AS "row", {_problem_summary_sql()}
+            raw_json AS "row", {PROBLEM_SUMMARY}
         FROM (
             SELECT j.*, {raw_json} AS raw_json
             FROM judged AS j JOIN raw_input AS r USING (_row_number)
             WHERE len(j.problems) > 0
         )
         """,
-        {
-            "entity": entity.name,
-            "reason_order": REASON_ORDER,
-            "retryable": sorted(RETRYABLE_REASONS),
-        },
+        {"entity": entity.name} | REASON_PARAMS,
     )
     # The file's text is no longer needed: free its memory before the largest inserts.
     _drop_raw_input(con)
@@ -679,23 +625,7 @@ def _retry_quarantined(
     _judge(con, entity, load_date, check_duplicates=False)
     _insert_clean_rows(con, entity, batch, newest=False)
     resolved = con.execute(
-        """
-        UPDATE quarantine AS q SET resolved_in_batch = $batch
-        FROM judged AS j
-        WHERE len(j.problems) = 0 AND q.entity = $e AND q.batch = j._batch
-            AND q.row_number = j._row_number AND q.resolved_in_batch IS NULL
-        """,
-        {"batch": batch, "e": entity.name},
+        read_sql("ingest/mark_resolved_rows"), {"batch": batch, "e": entity.name}
     ).fetchone()[0]
-    # A row still failing may fail differently now (its case arrived with another country).
-    con.execute(
-        f"""
-        UPDATE quarantine AS q SET reason_code = s.reason_code, reason = s.reason,
-            retryable = s.retryable
-        FROM (SELECT _batch, _row_number, {_problem_summary_sql()} FROM judged
-              WHERE len(problems) > 0) AS s
-        WHERE q.entity = $e AND q.batch = s._batch AND q.row_number = s._row_number
-        """,
-        {"e": entity.name, "reason_order": REASON_ORDER, "retryable": sorted(RETRYABLE_REASONS)},
-    )
+    con.execute(read_sql("ingest/restate_retried_rows"), {"e": entity.name} | REASON_PARAMS)
     return resolved

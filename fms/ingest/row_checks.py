@@ -4,9 +4,10 @@ The query reads the text table `raw_input` (every contract column as VARCHAR, pl
 columns `_batch`, `_batch_seq`, `_file`, `_row_number`, `_raw`) and returns every row with its
 typed columns and `problems`: a list of STRUCT(code, detail), empty when the row is clean.
 
-Only identifiers come from the code's own contract spec; every value (patterns, allowed codes,
-the load date) is a bound parameter. The checks that need other tables (references, the
-collection's country) run afterwards in `load_batch`, over the clean rows.
+Generated, because its identifiers (the entity's columns, their checks) come from the code's
+own contract spec; every value (patterns, allowed codes, the load date) is a bound parameter,
+and the checks of several columns are macros (fms/sql/ingest/row_rules.sql). The checks that
+need other tables (references, the collection's country) run afterwards, over the clean rows.
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ INTEGER_SHAPE = r"^-?\d{1,18}$"
 RATE_SHAPE = r"^(0(\.\d{1,6})?|\.\d{1,6})$"
 TRUE_WORDS = ["true", "1", "y", "yes"]
 FALSE_WORDS = ["false", "0", "n", "no"]
-RECIPIENT_SHAPE = r"^(DOD|[A-Z0-9]{2})$"
+# The contract's checks of several columns of a row, as macros (fms/sql/ingest/row_rules.sql).
+ROW_RULES = {
+    "case_id_agrees": "case_id_mismatch(case_id, country_code, implementing_agency, "
+    "case_designator)",
+    "quarter_start_is_quarter": "quarter_start_not_a_quarter(quarter_start)",
+    "recipient_is_dod_or_country": "recipient_not_dod_or_country(recipient)",
+}
 
 
 @dataclass
@@ -157,32 +164,10 @@ class _Builder:
                 f"'{order.earlier} ' || CAST({a} AS VARCHAR) || ' is after {order.later} ' "
                 f"|| CAST({b} AS VARCHAR)",
             )
-        if "case_id_agrees" in e.extra_checks:
-            self.problem(
-                "case_id IS NOT NULL AND country_code IS NOT NULL "
-                "AND implementing_agency IS NOT NULL AND case_designator IS NOT NULL "
-                "AND case_id <> concat_ws('-', country_code, implementing_agency, "
-                "case_designator)",
-                "ID_MISMATCH",
-                "'case_id ' || case_id || ' disagrees with country_code ' || country_code "
-                "|| ', implementing_agency ' || implementing_agency || ', case_designator ' "
-                "|| case_designator",
-            )
-        if "quarter_start_is_quarter" in e.extra_checks:
-            self.problem(
-                "quarter_start IS NOT NULL AND (day(quarter_start) <> 1 "
-                "OR month(quarter_start) NOT IN (1, 4, 7, 10))",
-                "BAD_DATE",
-                "'quarter_start ' || CAST(quarter_start AS VARCHAR) "
-                "|| ' is not the first day of a calendar quarter'",
-            )
-        if "recipient_is_dod_or_country" in e.extra_checks:
-            shape = self.param("recipient_shape", RECIPIENT_SHAPE)
-            self.problem(
-                f"recipient IS NOT NULL AND NOT regexp_full_match(recipient, {shape})",
-                "BAD_ID",
-                "'recipient ''' || left(recipient, 40) || ''' is neither DOD nor a country code'",
-            )
+        for check in e.extra_checks:
+            if check in ROW_RULES:  # the others need other tables: reference_check_query
+                self.conditions.append(f"{ROW_RULES[check]} IS NOT NULL")
+                self.problems.append(ROW_RULES[check])
 
 
 def row_check_query(

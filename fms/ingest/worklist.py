@@ -23,8 +23,8 @@ MONEY = frozenset({"amount_read", "amount_loaded", "amount_quarantined"})
 def write_quarantine_worklist(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[Path]:
     """quarantine_worklist.csv / .xlsx (open rows) and load_summary.csv, in `out_dir`."""
     listings = {
-        WORKLIST: ("select_quarantine_worklist", None),
-        SUMMARY: ("select_load_summary", None),
+        WORKLIST: ("reports/select_quarantine_worklist", None),
+        SUMMARY: ("reports/select_load_summary", None),
     }
     with temporary_tables(con, listings):
         return [

@@ -1,9 +1,9 @@
 """Run suites with Great Expectations and turn the results into a gate.
 
-The frame each suite judges comes from its audit SQL (`fms/sql/<dataset>.sql`): exact DECIMAL
-comparisons and cross-table rules are computed there as boolean or count columns, so the float64
-copies pandas makes of DECIMAL columns never decide a money rule. GX runs through its pandas
-datasource (its SQL datasource does not work on DuckDB here, see engineering.md).
+The frame each suite judges is its audit query (`Suite.audit_sql`): exact DECIMAL comparisons
+and cross-table rules are computed there as boolean or count columns, so the float64 copies
+pandas makes of DECIMAL columns never decide a money rule. GX runs through its pandas datasource:
+its SQL datasource does not run on DuckDB (README.md, "Data-quality gates").
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from pathlib import Path
 import duckdb
 
 from fms.quality.suites import Suite
-from fms.sqlfiles import read_sql
 
 MAX_EXAMPLES = 5
 DOCS_SITE = "fms_data_docs"
@@ -86,7 +85,7 @@ class DataQualityError(Exception):
 
     def __str__(self) -> str:
         # Built when shown: a failed run moves its folder, and `docs_index` with it
-        # (flows.jobs.GatedRun.keep_failed), after this error is raised.
+        # (flows.job_run.GatedRun.keep_failed), after this error is raised.
         lines = [o.describe() for o in self.report.critical_failures]
         docs = f" Data Docs: {self.report.docs_index}" if self.report.docs_index else ""
         return (
@@ -131,13 +130,6 @@ class Validator:
             DataContextConfig,
             InMemoryStoreBackendDefaults,
         )
-        from great_expectations.execution_engine import pandas_execution_engine
-
-        # GX fingerprints every frame under HASH_THRESHOLD bytes by hashing all of it, for the
-        # `pandas_data_fingerprint` batch marker: metadata that no expectation reads. It was
-        # 2.2 of the 3.0 s GX spent on 4M deliveries. The audit frame is reproducible from the
-        # warehouse and the run's batches, so the gate goes without it.
-        pandas_execution_engine.HASH_THRESHOLD = 0
 
         self._gx = gx
         # No default docs site: it would leave a temp folder behind on every run.
@@ -206,24 +198,15 @@ class Validator:
 
 def _outcome(suite: Suite, spec: dict, r, frame, rows: int) -> ExpectationOutcome:
     res = r.result or {}
+    column = spec["kwargs"].get("column")
+    named = (suite.name, spec["meta"]["rule"], spec["type"], column, spec["severity"])
     if r.exception_info and r.exception_info.get("raised_exception"):
         # An expectation that could not run is a failure, never a silent pass.
         message = r.exception_info.get("exception_message", "error")
-        return ExpectationOutcome(
-            suite.name,
-            spec["meta"]["rule"],
-            spec["type"],
-            spec["kwargs"].get("column"),
-            spec["severity"],
-            False,
-            rows,
-            rows,
-            [{"error": message[:200]}],
-        )
+        return ExpectationOutcome(*named, False, rows, rows, [{"error": message[:200]}])
     unexpected = int(res.get("unexpected_count") or 0)
     if not r.success and "unexpected_count" not in res:
         unexpected = rows  # a table-level expectation: the whole table is what failed
-    column = spec["kwargs"].get("column")
     shown = [c for c in (column, *suite.key) if c is not None and c in frame.columns]
     examples = [
         {c: _plain(frame[c].iloc[position]) for c in dict.fromkeys(shown)}
@@ -232,17 +215,8 @@ def _outcome(suite: Suite, spec: dict, r, frame, rows: int) -> ExpectationOutcom
     ]
     if not examples:
         examples = [{"value": _plain(v)} for v in (res.get("partial_unexpected_list") or [])[:3]]
-    return ExpectationOutcome(
-        suite=suite.name,
-        rule=spec["meta"]["rule"],
-        expectation_type=spec["type"],
-        column=spec["kwargs"].get("column"),
-        severity=spec["severity"],
-        success=bool(r.success),
-        unexpected_count=unexpected,
-        element_count=int(res.get("element_count") or rows),
-        examples=examples,
-    )
+    element_count = int(res.get("element_count") or rows)
+    return ExpectationOutcome(*named, bool(r.success), unexpected, element_count, examples)
 
 
 def _plain(value):
@@ -266,7 +240,7 @@ def audit_frame(con: duckdb.DuckDBPyConnection, suite: Suite, params: dict):
     """The suite's audit dataset as a pandas frame (exact checks already computed in SQL), with
     only the columns its expectations and examples read: DuckDB then skips computing the rest,
     and pandas converting them (a third of a large input gate)."""
-    sql = read_sql(suite.dataset)
+    sql = suite.audit_sql()
     used = {k: v for k, v in params.items() if f"${k}" in sql}
     audit = con.sql(sql, params=used)
     wanted = suite.columns_used()

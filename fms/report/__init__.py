@@ -7,10 +7,11 @@
   locked in closable cases, and the data-quality summary.
 - `read_run_figures` + `render_run_report`: the same in two steps, so the Prefect task can post
   the figures it rendered as artifacts (`fms.report.artifacts`).
-Sections read the warehouse with set-based SQL (`fms/sql/report_*.sql`), tables bound as
-parameters (`ReportTables`); money is printed exactly from Decimal (`fms.report.formatting`).
+Sections read the warehouse with set-based SQL (`fms/sql/reports/report_*.sql`), tables bound as
+parameters (`ReportTables`); money is printed exactly from Decimal (`fms.formatting`).
 """
 
+from fms.formatting import dollars
 from fms.report.artifacts import (
     artifact_key,
     key_figures,
@@ -20,7 +21,6 @@ from fms.report.artifacts import (
 )
 from fms.report.figures import ReportTables, RunFigures, read_run_figures
 from fms.report.files import REPORT_NAME, RunFile, run_files
-from fms.report.formatting import dollars
 from fms.report.run_report import build_run_report, render_run_report, report_files
 
 __all__ = [

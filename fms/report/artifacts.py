@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from fms.formatting import NONE, count, dollars, share
 from fms.report.figures import RunFigures
 from fms.report.files import REPORT_NAME, RunFile
-from fms.report.formatting import NONE, count, dollars, share
 
 _NOT_KEY = re.compile(r"[^a-z0-9-]+")
 

@@ -3,7 +3,7 @@ page needs no network, no CDN and no Prefect to be read.
 
 Charts are pictures: matplotlib turns the Decimal bar lengths into its own floats to draw them.
 Every figure a person reads as a number (tables, bar labels, alt text) is printed from the
-Decimal itself by fms.report.formatting.
+Decimal itself by fms.formatting.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from decimal import Decimal
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from fms.report.formatting import count, dollars, share, short_dollars
+from fms.formatting import count, dollars, share, short_dollars
 
 DPI = 144
 # Inches, chosen so that 9-point text shows at about 12 px on the page: a full-width chart

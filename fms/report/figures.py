@@ -17,7 +17,7 @@ import duckdb
 
 from fms import settings
 from fms.closure import BLOCKER_CODES
-from fms.report.formatting import count, dollars
+from fms.formatting import count, dollars
 from fms.sqlfiles import read_sql
 
 TOP_CASES = 10  # closable cases listed (report table and Prefect table artifact)
@@ -119,8 +119,9 @@ class RunFigures:
 
 
 def records(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]:
-    """The rows of `fms/sql/<name>.sql` as dicts (values as DuckDB returns them: Decimal money)."""
-    result = con.execute(read_sql(name), params)
+    """The rows of `fms/sql/reports/<name>.sql` as dicts (values as DuckDB returns them:
+    Decimal money)."""
+    result = con.execute(read_sql(f"reports/{name}"), params)
     columns = [d[0] for d in result.description]
     return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
 

@@ -1,7 +1,7 @@
 """The files a run wrote, as links that work from the report's own folder.
 
 A job builds its files in a work folder that is swapped in whole as its final folder after the
-gates pass (flows.jobs.gated_run), so links are relative to the final folder: the report opens
+gates pass (flows.job_run.gated_run), so links are relative to the final folder: the report opens
 from there (or from anywhere the folder is copied to) without a server.
 """
 

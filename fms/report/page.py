@@ -3,7 +3,7 @@
 files beside it. No script, no font, no stylesheet from anywhere else.
 
 The templates hold the markup; this module holds what is a rule: how figures are printed (every
-amount exactly from its Decimal, fms.report.formatting), which blocker counts money, which colour
+amount exactly from its Decimal, fms.formatting), which blocker counts money, which colour
 the data-quality card takes.
 """
 
@@ -15,10 +15,10 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from fms.formatting import NONE, count, dollars, share
 from fms.report.charts import Chart
 from fms.report.figures import RunFigures
 from fms.report.files import RunFile
-from fms.report.formatting import NONE, count, dollars, share
 
 OPEN_TABLE_ROWS = 12  # longer tables fold under their chart
 QUARANTINE_REASONS = 12  # entity/reason rows shown; the worklist file lists every row

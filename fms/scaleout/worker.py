@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from fms import settings
 from fms.billing import build_billing_statements
-from fms.publication import MART_BUILDERS, Builder
+from fms.marts import MART_BUILDERS, Builder
 from fms.scaleout.inputs import PURCHASER_SLICES, REFERENCE_INPUTS, REFERENCE_SLICE, parquet_name
 from fms.sqlfiles import materialize, read_sql
 
@@ -46,7 +46,7 @@ def load_purchaser_slice(
     # The same macros fms.warehouse.refresh_rules creates, over the same reference rows: the
     # coordinator loaded data/reference/*.csv just before exporting, so workers need no copy
     # of data/reference and cannot see another version of it.
-    con.execute(read_sql("create_rule_macros"))
+    con.execute(read_sql("marts/create_rule_macros"))
     return counts
 
 

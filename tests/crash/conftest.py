@@ -9,6 +9,9 @@ import pytest
 
 from tests.crash.lab import CrashLab, KillPoint
 from tests.crash.runs import prefect_server
+from tests.tiers import end_to_end_folder
+
+pytest_collection_modifyitems = end_to_end_folder(__file__)
 
 TIMINGS: list[tuple[str, float]] = []
 

@@ -18,12 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fms.generate import generate
 from fms.ingest.batch_files import list_batch_folders, read_batch
 from fms.ingest.load_batch import load_batch
 from fms.warehouse import connect
 from tests.crash import runs, state
 from tests.crash.runs import PrefectApi
+from tools.generate import generate
 
 SEED = 7
 DIRTY_RATE = 0.02

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from fms.serve import ServeError, local_prefect_server
+from app.serve import ServeError, local_prefect_server
 
 TODAY = "2026-11-05"  # the load day (FMS_TODAY) of every run, so reruns judge dates alike
 AS_OF = date(2026, 11, 5)
@@ -61,7 +61,7 @@ def prefect_server(home: Path) -> Iterator[PrefectApi]:
 def fms_command() -> list[str]:
     """The `fms` console script of this interpreter's environment (as `make run` uses it)."""
     script = Path(sys.executable).with_name("fms")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "fms.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
 
 
 def nightly_args(folder: Path, landing: Path) -> list[str]:

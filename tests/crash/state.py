@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from fms.contract import ENTITIES
-from fms.publication import NIGHTLY_MARTS
+from fms.marts import NIGHTLY_MARTS
 
 # Appended to by every run: compared by their last publication, not row by row.
 RUN_LOG_TABLES = frozenset({"dq_results", "publications"})

@@ -27,10 +27,10 @@ import pytest
 
 from flows.nightly import nightly_refresh
 from fms.failpoints import arrivals, fault
-from fms.publication import NIGHTLY_MARTS
+from fms.marts import NIGHTLY_MARTS
 from tests.landing import COUNTRY, DELIVERY, LINE, case, fingerprint, write_batch
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
+pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 AS_OF = date(2026, 11, 5)
 PAGE = os.sysconf("SC_PAGE_SIZE")

@@ -27,8 +27,6 @@ from tests.crash import state
 from tests.crash.lab import KillPoint, published_folder, snapshot
 from tests.crash.runs import warehouse_of
 
-pytestmark = pytest.mark.slow
-
 NIGHTLY = "nightly"
 BILLING = "billing"
 OLD = (("batches", "before"), ("marts", "before"), ("files", "before"))

@@ -7,12 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from tests.crash.runs import run_cli
 from tests.landing import COUNTRY, DELIVERY, LINE, case, write_batch
-
-pytestmark = pytest.mark.slow
 
 AS_OF = "2026-11-01"
 

@@ -94,7 +94,6 @@ def test_a_revision_and_its_files_are_published_together_or_not_at_all(con, tmp_
     assert "statement_XX_2026Q3_r2_differences.csv" in files
 
 
-@pytest.mark.slow
 @pytest.mark.usefixtures("prefect_harness")
 def test_a_billing_run_failing_after_its_statements_committed_says_they_were_published(
     con, tmp_path

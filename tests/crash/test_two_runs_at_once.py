@@ -4,12 +4,8 @@ rerun afterwards changes nothing."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.crash import runs, state
 from tests.crash.lab import snapshot
-
-pytestmark = pytest.mark.slow
 
 # The summary `fms run nightly` prints (JSON, indented).
 LOADED_SOME = '"batches_loaded": [\n    "'

@@ -264,7 +264,7 @@ def test_publishing_listings_are_dropped_even_when_a_file_fails(tmp_path):
         "resolved_in_batch VARCHAR, retryable BOOLEAN)"
     )
     with pytest.raises(RuntimeError, match="disk full"):
-        with temporary_tables(con, {"listing": ("select_quarantine_worklist", None)}):
+        with temporary_tables(con, {"listing": ("reports/select_quarantine_worklist", None)}):
             assert con.execute("SELECT count(*) FROM temp.listing").fetchall() == [(0,)]
             raise RuntimeError("disk full")
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall() == [(0,)]

@@ -23,8 +23,6 @@ from fms.locking import read_holder
 from tests.exposure.sockets import listening_in_tree, process_tree
 from tests.landing import COUNTRY, DELIVERY, LINE, case, write_batch
 
-pytestmark = pytest.mark.slow
-
 FMS = Path(sys.executable).with_name("fms")
 TODAY = "2026-11-05"
 GONE_WITHIN_SECONDS = 10.0

@@ -13,10 +13,9 @@ from fms.closure import BLOCKER_CODES
 from fms.contract import ENTITIES, Kind
 from fms.ingest.batch_files import BatchFileError, read_batch
 from fms.ingest.load_batch import batch_already_loaded, load_batch
-from fms.publication import build_staged_marts
+from fms.marts import build_staged_marts
 from fms.quality.gate import DataQualityError, Validator, validate
 from fms.quality.suites import load_suites
-from fms.sqlfiles import read_sql
 from fms.warehouse import connect
 from tests.handbuilt import insert, open_warehouse
 from tests.landing import COUNTRY, DELIVERY, LINE, case, write_batch
@@ -39,7 +38,7 @@ RECONCILIATION_SHOWN = {"measure", "difference", "reconciles"}
 def _shown_columns(con, suite) -> dict[str, str]:
     """The columns a failing row of the suite is described by (its key and the column judged),
     with their SQL types, from the suite's real audit query."""
-    sql = read_sql(suite.dataset)
+    sql = suite.audit_sql()
     result = con.execute(sql, {k: v for k, v in PARAMS.items() if f"${k}" in sql})
     types = {d[0]: str(d[1]) for d in result.description}
     judged = {e["kwargs"].get("column") for e in suite.expectations} - {None}

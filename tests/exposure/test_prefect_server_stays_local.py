@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from prefect.settings import PREFECT_SERVER_API_AUTH_STRING, temporary_settings
 
-from fms.serve import ServeError, check_server_host, local_prefect_server
+from app.serve import ServeError, check_server_host, local_prefect_server
 from tests.crash.runs import free_port
 from tests.exposure.sockets import listening
 
@@ -58,7 +58,6 @@ def listening_on_any() -> set[tuple[str, int]]:
     return listening(inodes)
 
 
-@pytest.mark.slow
 def test_fms_serve_on_all_interfaces_without_authentication_fails_with_one_clear_line(tmp_path):
     port = free_port()
     env = {

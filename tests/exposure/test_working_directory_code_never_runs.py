@@ -18,11 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from fms.serve import stop_process
+from app.serve import stop_process
 from tests.crash.runs import prefect_server
 from tests.landing import COUNTRY, DELIVERY, LINE, case, write_batch
-
-pytestmark = pytest.mark.slow
 
 FMS = Path(sys.executable).with_name("fms")
 TODAY = "2026-11-05"

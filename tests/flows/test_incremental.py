@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from flows.nightly import nightly_refresh
-from fms.generate import generate
+from tools.generate import generate
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 AS_OF = date(2026, 11, 3)
@@ -74,7 +74,8 @@ def test_nightly_increments_equal_a_full_rebuild(tmp_path):
 def test_one_batch_at_a_time_equals_all_at_once_without_prefect(tmp_path):
     """The same equality for every single batch, at the library level (no Prefect, no GX)."""
     from fms.ingest.load_batch import load_new_batches
-    from fms.publication import NIGHTLY_MARTS, build_staged_marts, publish_staged_marts
+    from fms.marts import NIGHTLY_MARTS, build_staged_marts
+    from fms.publication import publish_staged_marts
     from fms.warehouse import connect, refresh_rules
 
     generate(tmp_path / "data", "small", seed=9, dirty_rate=0.05)

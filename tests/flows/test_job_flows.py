@@ -174,7 +174,7 @@ def test_the_monthly_delivery_report_writes_the_c1_file_as_of_the_month_before(t
 def test_an_adhoc_delivery_report_for_one_case_has_only_that_case(tmp_path):
     warehouse, out = delivery_warehouse(tmp_path), tmp_path / "out"
     summary = delivery_report(
-        as_of=date(2026, 10, 31), warehouse=warehouse, out=out, case_id="AS-B-AAB"
+        as_of=date(2026, 10, 31), warehouse=warehouse, out=out, case="AS-B-AAB"
     )
     folder = Path(summary["out_dir"])
     assert folder == out / "delivery-report" / "adhoc" / "2026-10-31-AS-B-AAB"

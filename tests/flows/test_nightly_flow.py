@@ -11,6 +11,7 @@ import pytest
 
 from flows.nightly import nightly_refresh
 from fms.ingest.batch_files import BatchFileError
+from tests.hostile.batches import base_batch, delivery
 from tests.landing import COUNTRY, DELIVERY, LINE, case, fingerprint, write_batch
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -158,3 +159,18 @@ def test_the_bundled_sample_passes_every_critical_expectation(tmp_path):
     ) in warned
     c1 = Path(summary["out_dir"], "c1_20261103.txt").read_text().splitlines()
     assert c1 and all(len(r) == 80 for r in c1)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_nightly_summary_names_the_waiting_batches(tmp_path):
+    landing = tmp_path / "landing"
+    base_batch(landing, "20261031-00-history")
+    write_batch(landing, "20261101-01-daily", {"deliveries": [delivery("D1")]}, complete=False)
+    summary = nightly_refresh(
+        landing=landing,
+        warehouse=tmp_path / "w.duckdb",
+        out=tmp_path / "out",
+        as_of=date(2026, 11, 1),
+    )
+    assert summary["batches_loaded"] == ["20261031-00-history"]
+    assert summary["batches_waiting"] == ["20261101-01-daily"]

@@ -15,11 +15,11 @@ from flows.nightly import nightly_refresh
 from fms import settings
 from fms.billing import build_billing_statements, build_purchaser_statements
 from fms.closure import BLOCKER_CODES
-from fms.generate import generate
-from fms.publication import NIGHTLY_MARTS, build_staged_marts
+from fms.marts import NIGHTLY_MARTS, build_staged_marts
 from fms.quality.gate import Validator, validate
 from fms.quality.suites import load_suites
 from fms.warehouse import connect, refresh_rules
+from tools.generate import generate
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

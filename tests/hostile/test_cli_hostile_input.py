@@ -33,8 +33,6 @@ from tests.hostile.batches import (
 from tests.hostile.published import assert_no_live_formulas, csv_cells, xlsx_text_cells
 from tests.landing import COUNTRY, LINE, case, mark_complete, write_batch
 
-pytestmark = pytest.mark.slow
-
 FMS = Path(sys.executable).with_name("fms")
 AS_OF = "2026-11-01"
 SQL_CASE_ID = "UK-D-A'; DROP TABLE cases;--"
@@ -171,6 +169,7 @@ def runs(tmp_path_factory):
 def assert_refused_cleanly(err: str, code: int, *words: str) -> None:
     assert code == 2, err[-3000:]
     assert "Traceback" not in err, err[-3000:]
+    assert "leaked" not in err, err[-3000:]  # nothing of the failed run left for the exit
     errors = [line for line in err.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1, err[-3000:]
     for word in words:

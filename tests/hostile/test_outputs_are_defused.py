@@ -15,8 +15,9 @@ import pytest
 from fms.closure import publish_closure_outputs
 from fms.delivery import publish_delivery_outputs
 from fms.ingest.worklist import write_quarantine_worklist
+from fms.marts import build_staged_marts
 from fms.outputs import Sheet, write_csv, write_xlsx
-from fms.publication import STAGING, build_staged_marts
+from fms.publication import STAGING
 from fms.warehouse import connect, refresh_rules
 from tests.hostile.batches import (
     BUY_BACK,

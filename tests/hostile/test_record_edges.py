@@ -281,7 +281,7 @@ def _write_record_with_a_field_of(path: Path, size: int, quoted: bool, last: boo
 
 
 FIELD_SIZES = [
-    pytest.param(size, quoted, last, marks=[pytest.mark.slow] if size >= 200 else [])
+    (size, quoted, last)
     for size in (16, 33, 200)
     for quoted in (False, True)
     for last in (False, True)

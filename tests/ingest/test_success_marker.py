@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from prefect.logging import disable_run_logger
 
-from flows.nightly import nightly_refresh
 from fms.ingest.batch_files import read_new_batch
 from fms.ingest.success_marker import MARKER
 from fms.warehouse import connect
@@ -196,18 +194,3 @@ def test_the_bundled_sample_batches_are_complete_and_listed_as_the_manifest_says
         folder = SAMPLE / "landing" / spec["name"]
         batch = read_new_batch(folder, scan_lines=False)  # names and checksums as listed
         assert dict(batch.listed_rows) == {n: f["rows"] for n, f in spec["files"].items()}
-
-
-@pytest.mark.usefixtures("prefect_harness")
-def test_the_nightly_summary_names_the_waiting_batches(tmp_path):
-    landing = tmp_path / "landing"
-    base_batch(landing, "20261031-00-history")
-    write_batch(landing, "20261101-01-daily", {"deliveries": [delivery("D1")]}, complete=False)
-    summary = nightly_refresh(
-        landing=landing,
-        warehouse=tmp_path / "w.duckdb",
-        out=tmp_path / "out",
-        as_of=date(2026, 11, 1),
-    )
-    assert summary["batches_loaded"] == ["20261031-00-history"]
-    assert summary["batches_waiting"] == ["20261101-01-daily"]

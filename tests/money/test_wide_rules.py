@@ -24,7 +24,7 @@ from fms.billing import (
     build_purchaser_statements,
 )
 from fms.closure import BLOCKER_CODES, publish_closure_outputs
-from fms.publication import build_staged_marts
+from fms.marts import build_staged_marts
 from fms.quality.gate import Validator, validate
 from fms.quality.suites import load_suites
 from fms.report.figures import ReportTables, read_run_figures

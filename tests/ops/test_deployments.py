@@ -10,14 +10,8 @@ from prefect import Flow
 from prefect.flows import load_flow_from_entrypoint
 from prefect.utilities.callables import parameter_schema
 
+from app.serve import PREFECT_FILE, ServeError, check_server_host, deployments
 from fms import settings
-from fms.serve import (
-    PREFECT_FILE,
-    ServeError,
-    check_server_host,
-    read_deployments,
-    runner_deployments,
-)
 
 CONTRACT_DEPLOYMENTS = [
     "nightly-refresh",
@@ -26,12 +20,22 @@ CONTRACT_DEPLOYMENTS = [
     "weekly-closure-readiness",
 ]
 DATE_PARAMETERS = {"as_of", "period_end"}
-SPECS = read_deployments()
+SPECS = deployments()  # as `fms serve` serves them
 AD_HOC = [s for s in SPECS if "purchaser" in s.parameters]  # every job but the nightly refresh
 
 
 def raw_config() -> dict:
     return yaml.safe_load(PREFECT_FILE.read_text(encoding="utf-8"))
+
+
+def flow_of(spec) -> Flow:
+    """The deployment's flow, as `prefect deploy` and a worker load it: a file path relative
+    to the project."""
+    entrypoint = next(
+        d["entrypoint"] for d in raw_config()["deployments"] if d["name"] == spec.name
+    )
+    path, function = entrypoint.split(":")
+    return load_flow_from_entrypoint(f"{settings.PROJECT_ROOT / path}:{function}")
 
 
 def test_prefect_yaml_is_at_the_project_root_and_names_the_contracts_deployments():
@@ -43,9 +47,7 @@ def test_prefect_yaml_is_at_the_project_root_and_names_the_contracts_deployments
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
 def test_every_entrypoint_loads_the_flow_of_the_same_name(spec):
-    # As `prefect deploy` and a worker load it: a file path relative to the project.
-    path, function = spec.entrypoint.split(":")
-    flow = load_flow_from_entrypoint(f"{settings.PROJECT_ROOT / path}:{function}")
+    flow = flow_of(spec)
     assert isinstance(flow, Flow)
     assert flow.name == spec.name  # runs show as nightly-refresh/nightly-refresh
 
@@ -54,29 +56,25 @@ def test_every_entrypoint_loads_the_flow_of_the_same_name(spec):
 def test_every_deployment_has_a_schedule_in_the_fms_timezone(spec):
     assert spec.schedules
     for schedule in spec.schedules:
-        assert schedule.timezone == "America/New_York" == settings.schedule_timezone()
+        assert schedule.schedule.timezone == "America/New_York" == settings.schedule_timezone()
         assert schedule.active
         assert schedule.slug
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
 def test_no_date_is_frozen_in_a_deployment(spec):
-    flow = load_flow_from_entrypoint(
-        f"{settings.PROJECT_ROOT / spec.entrypoint.split(':')[0]}:{spec.function}"
-    )
+    flow = flow_of(spec)
     properties = parameter_schema(flow).properties
     assert set(spec.parameters) <= set(properties)
     assert DATE_PARAMETERS & set(spec.parameters)  # the run date is shown, and left null
     assert all(value is None for value in spec.parameters.values())
     for schedule in spec.schedules:
-        assert not DATE_PARAMETERS & set(schedule.parameters)
+        assert not DATE_PARAMETERS & set(schedule.parameters or {})
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
 def test_every_flow_parameter_has_a_type_and_a_description_for_the_run_form(spec):
-    flow = load_flow_from_entrypoint(
-        f"{settings.PROJECT_ROOT / spec.entrypoint.split(':')[0]}:{spec.function}"
-    )
+    flow = flow_of(spec)
     for name, prop in parameter_schema(flow).properties.items():
         assert prop.get("description"), name
         assert any(option.get("type") == "string" for option in prop["anyOf"]), name
@@ -86,16 +84,14 @@ def test_every_flow_parameter_has_a_type_and_a_description_for_the_run_form(spec
     ("name", "pattern", "accepted", "refused"),
     [
         ("purchaser", r"^[A-Z0-9]{2}$", "UK", "uk"),
-        ("case_id", r"^[A-Z0-9]{2}-[A-Z]-[A-Z0-9]{3}$", "UK-D-AAA", "UK-D-AA"),
+        ("case", r"^[A-Z0-9]{2}-[A-Z]-[A-Z0-9]{3}$", "UK-D-AAA", "UK-D-AA"),
     ],
 )
 @pytest.mark.parametrize("spec", AD_HOC, ids=lambda s: s.name)
 def test_ad_hoc_selections_are_validated_before_a_run_starts(
     spec, name, pattern, accepted, refused
 ):
-    flow = load_flow_from_entrypoint(
-        f"{settings.PROJECT_ROOT / spec.entrypoint.split(':')[0]}:{spec.function}"
-    )
+    flow = flow_of(spec)
     prop = parameter_schema(flow).properties[name]
     assert {"type": "null"} in prop["anyOf"]
     assert any(option.get("pattern") == pattern for option in prop["anyOf"])
@@ -122,13 +118,14 @@ def test_every_deployment_runs_from_the_project_on_the_process_pool():
 
 
 def test_fms_serve_builds_the_same_deployments_as_prefect_yaml():
-    deployments = runner_deployments(SPECS)
-    assert [d.name for d in deployments] == CONTRACT_DEPLOYMENTS
-    for deployment, spec in zip(deployments, SPECS, strict=True):
-        assert deployment.entrypoint == f"{spec.module}.{spec.function}"
-        assert deployment.parameters == spec.parameters
+    config = raw_config()["deployments"]
+    assert [d.name for d in SPECS] == CONTRACT_DEPLOYMENTS
+    for deployment, raw in zip(SPECS, config, strict=True):
+        path, function = raw["entrypoint"].split(":")
+        assert deployment.entrypoint == f"{path.removesuffix('.py').replace('/', '.')}.{function}"
+        assert deployment.parameters == raw["parameters"]
         assert [(s.schedule.cron, s.schedule.timezone, s.slug) for s in deployment.schedules] == [
-            (s.cron, s.timezone, s.slug) for s in spec.schedules
+            (s["cron"], s["timezone"], s["slug"]) for s in raw["schedules"]
         ]
 
 

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from prefect.server.schemas.schedules import CronSchedule
 
+from app.serve import deployments
 from fms.billing import billing_timeline, last_quarter_end_before
 from fms.delivery import default_delivery_report_as_of
 from fms.delivery.reporting_dates import c1_submission_due_date
-from fms.serve import read_deployments
 
 NEW_YORK = ZoneInfo("America/New_York")
-SCHEDULES = {spec.name: spec.schedules for spec in read_deployments()}
+SCHEDULES = {d.name: [s.schedule for s in d.schedules] for d in deployments()}
 
 
 def next_runs(deployment: str, n: int, start: date) -> list[datetime]:

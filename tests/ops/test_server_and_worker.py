@@ -24,11 +24,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from app.serve import local_prefect_server, stop_process
 from fms import settings
-from fms.serve import local_prefect_server, stop_process
 from tests.landing import COUNTRY, DELIVERY, LINE, case, write_batch
 
-pytestmark = [pytest.mark.slow, pytest.mark.prefect_server]
+pytestmark = pytest.mark.prefect_server
 
 CONTRACT_DEPLOYMENTS = {
     "nightly-refresh",
@@ -238,7 +238,7 @@ def test_fms_serve_runs_a_deployment_on_the_same_server(server):
     tmp.mkdir()
     log = (tmp / "serve.log").open("wb")
     serve = subprocess.Popen(
-        [sys.executable, "-m", "fms.cli", "serve"],
+        [sys.executable, "-m", "app.cli", "serve"],
         env={**env, "PREFECT_RUNNER_POLL_FREQUENCY": "1"},
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -17,16 +17,10 @@ from prefect import Task, flow, task
 
 import tasks
 from flows.nightly import nightly_refresh
+from fms.failures import describe_failure, is_transient
 from fms.ingest.batch_files import BatchFileError
 from fms.quality.gate import DataQualityError, QualityReport
-from tasks.failures import (
-    RETRIES,
-    RETRY_TRANSIENT,
-    describe_failure,
-    is_transient,
-    name_failed_step,
-    retry_if_transient,
-)
+from tasks.failures import RETRIES, RETRY_TRANSIENT, name_failed_step, retry_if_transient
 from tests.landing import COUNTRY, DELIVERY, LINE, case, write_batch
 
 
@@ -147,7 +141,6 @@ HOLD_DUCKDB = textwrap.dedent(
 )
 
 
-@pytest.mark.slow
 @pytest.mark.usefixtures("prefect_harness")
 def test_a_warehouse_file_held_briefly_by_another_process_is_retried_and_the_run_completes(
     tmp_path,

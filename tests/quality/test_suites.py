@@ -3,6 +3,7 @@ passes on a clean hand-built warehouse. Real GX runs on real DuckDB files."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -14,9 +15,10 @@ import pytest
 from fms.billing import build_billing_statements, build_purchaser_statements
 from fms.closure import BLOCKER_CODES
 from fms.contract import ENTITY_BY_NAME, REASONS
-from fms.publication import build_staged_marts
+from fms.marts import build_staged_marts
 from fms.quality.gate import DataQualityError, Validator, audit_frame, frame_of, validate
-from fms.quality.suites import load_suites
+from fms.quality.suites import Rule, load_suites
+from fms.sqlfiles import read_sql
 from tests.handbuilt import d, insert, open_warehouse
 
 SUITES = {s.name: s for s in load_suites()}
@@ -171,6 +173,21 @@ def test_allowed_code_lists_in_the_suites_are_the_contracts():
         e for e in SUITES["quarantine"].expectations if e["kwargs"].get("column") == "reason_code"
     ]
     assert reasons[0]["kwargs"]["value_set"] == list(REASONS)
+
+
+def test_each_rule_is_said_once_in_its_suite_file(tmp_path):
+    """A checked rule's column is computed from the suite file's check, never by the dataset, and
+    no expectation asserts a boolean the dataset computed."""
+    con = clean_warehouse(tmp_path)
+    for suite in SUITES.values():
+        sql = read_sql(suite.dataset)
+        code = re.sub(r"--.*", "", sql)
+        params = {k: v for k, v in params_for(suite.name).items() if f"${k}" in code}
+        dataset_columns = set(con.sql(sql, params=params).columns)
+        checked = {r.column for r in suite.rules if r.check}
+        assert not checked & dataset_columns, suite.name
+        asserted = [r.kwargs.get("value_set", [None])[0] for r in suite.rules if r.kwargs]
+        assert not any(v is True for v in asserted), suite.name
 
 
 def test_every_suite_passes_on_a_clean_warehouse(tmp_path, validator):
@@ -448,23 +465,6 @@ def test_a_key_repeated_by_an_earlier_batch_fails_the_audit_of_the_new_rows(tmp_
     assert (failed.unexpected_count, failed.element_count) == (1, 1)  # only the new row audited
 
 
-def test_great_expectations_does_not_hash_whole_audit_frames(validator):
-    """GX's pandas_data_fingerprint hashes every cell of a frame: off for the gate."""
-    suite = SUITES["input_countries"]
-    frame = pandas.DataFrame(
-        {
-            "country_code": ["UK"],
-            "name": ["United Kingdom"],
-            "has_special_billing_arrangement": [False],
-            "key_count_in_batch": [1],
-            "key_count": [1],
-        }
-    )
-    result = validator._definition(suite).run(batch_parameters={"dataframe": frame})
-    assert result.success
-    assert "pandas_data_fingerprint" not in result.meta["batch_markers"]
-
-
 def test_audit_frames_hold_only_the_columns_the_suite_reads(tmp_path):
     con = clean_warehouse(tmp_path)
     suite = SUITES["input_deliveries"]
@@ -473,17 +473,13 @@ def test_audit_frames_hold_only_the_columns_the_suite_reads(tmp_path):
     assert {"delivery_id", "shipped_before_reported"} <= set(frame.columns)
     assert "shipment_date" not in frame.columns  # computed into a check, not judged itself
     # A suite that judges the whole set of columns keeps every column.
-    whole = replace(
-        suite,
-        expectations=(
-            {
-                "type": "expect_table_columns_to_match_set",
-                "kwargs": {"column_set": ["delivery_id"], "exact_match": True},
-                "severity": "critical",
-                "meta": {"rule": "exact columns"},
-            },
-        ),
+    exact = Rule(
+        "exact columns",
+        "critical",
+        "expect_table_columns_to_match_set",
+        {"column_set": ["delivery_id"], "exact_match": True},
     )
+    whole = replace(suite, rules=(exact,))
     assert whole.columns_used() is None
     assert "shipment_date" in audit_frame(con, whole, params_for("x")).columns
 

@@ -1,13 +1,9 @@
-"""What a run posts to Prefect: the markdown summary, the top-items tables, and the task that
-writes the report and posts them (a real flow run under the session's Prefect test server)."""
+"""What a run posts to Prefect: the markdown summary and the top-items tables (the task that posts
+them, under a real Prefect server: `tests/flows/test_run_report_posted.py`)."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-from prefect import flow
 
 from fms.report import (
     REPORT_NAME,
@@ -17,7 +13,6 @@ from fms.report import (
     top_closable_cases_table,
 )
 from fms.report.files import run_files
-from tasks.report import post_run_artifacts, write_run_report
 
 
 @pytest.mark.parametrize(
@@ -82,40 +77,3 @@ def test_top_closable_cases_and_purchaser_totals_tables_print_money_exactly(rend
         ("UK", "$240,000.00"),
         ("AS", "$10,000.00"),
     ]
-
-
-@pytest.mark.usefixtures("prefect_harness")
-def test_the_run_report_is_written_and_its_artifacts_posted(rendered, tmp_path):
-    work, final = tmp_path / ".run.work", tmp_path / "nightly" / "2026-11-01"
-    work.mkdir()
-    (work / "c1_20261101.txt").write_text("C1\n")
-
-    @flow(name="report-probe")
-    def probe() -> Path:
-        artifacts = write_run_report(
-            "nightly", rendered.warehouse, rendered.summary | {"files": []}, work, "run-1", final
-        )
-        post_run_artifacts(artifacts)
-        return artifacts.report
-
-    assert probe() == final / REPORT_NAME
-    assert "$40,000.00" in (work / REPORT_NAME).read_text(encoding="utf-8")
-
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-
-    keys = ["nightly-run-summary", "nightly-top-closable-cases", "nightly-purchaser-totals"]
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys))
-        )
-    latest = {}
-    for a in sorted(artifacts, key=lambda a: a.created):
-        latest[a.key] = a
-    assert set(latest) == set(keys)
-    assert latest["nightly-run-summary"].type == "markdown"
-    assert "| Funds locked in ready cases | $40,000.00 |" in latest["nightly-run-summary"].data
-    assert (final / "c1_20261101.txt").as_uri() in latest["nightly-run-summary"].data
-    assert latest["nightly-top-closable-cases"].type == "table"
-    assert "$36,000.00" in str(latest["nightly-top-closable-cases"].data)
-    shutil.rmtree(work)

@@ -11,10 +11,13 @@ import duckdb
 import pytest
 
 from fms.billing import build_billing_statements
-from fms.generate import generate
 from fms.ingest.load_batch import load_new_batches
-from fms.publication import NIGHTLY_MARTS, build_staged_marts
+from fms.marts import NIGHTLY_MARTS, build_staged_marts
 from fms.warehouse import connect, refresh_rules
+from tests.tiers import end_to_end_folder
+from tools.generate import generate
+
+pytest_collection_modifyitems = end_to_end_folder(__file__)
 
 AS_OF = date(2026, 11, 5)
 PERIOD_END = date(2026, 9, 30)

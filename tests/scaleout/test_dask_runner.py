@@ -11,11 +11,11 @@ import pytest
 from flows.closure import closure_readiness
 from flows.scaleout import LOCAL_CLUSTER, build_marts_on_dask, build_statements_on_dask
 from fms.billing import build_billing_statements, build_purchaser_statements
-from fms.publication import NIGHTLY_MARTS, build_staged_marts
+from fms.marts import NIGHTLY_MARTS, build_staged_marts
 from fms.warehouse import connect, refresh_rules
 from tests.scaleout.conftest import AS_OF, PERIOD_END, mart_rows, mart_types
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
+pytestmark = pytest.mark.usefixtures("prefect_harness")
 EVERY_MART = (*NIGHTLY_MARTS, "billing_statements")
 
 

@@ -1,0 +1,339 @@
+"""`fms`: the command line. Each `fms run <command>` runs its job's Prefect flow; the commands
+and their options are derived from the jobs' table (flows/jobs.py)."""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import inspect
+import json
+import logging
+import os
+import traceback
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from flows.jobs import JOBS, CaseId, Job, PurchaserCode, Runner
+from fms import settings
+
+# Before Prefect is imported: a first run creates Prefect's database, which can take longer
+# than its 20 s default on a busy 2-core machine; and this network reaches no telemetry host.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# No Python process a command starts (the temporary Prefect server, Dask workers, the flow runs
+# of `fms serve`) puts the working directory on its import path: a `concurrent.py` left there
+# would otherwise run inside it. This process, a console script, never had it on its path.
+os.environ["PYTHONSAFEPATH"] = "1"
+
+app = typer.Typer(
+    help="FMS finance data platform: ingest, billing, delivery reporting, case closure.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+run_app = typer.Typer(help="Run a job (a Prefect flow) now.", no_args_is_help=True)
+app.add_typer(run_app, name="run")
+console = Console(stderr=True)
+
+# Financial records: whatever a command creates (the warehouse and its write-ahead log, output
+# folders and their parents, Data Docs, the lock file) is not readable by other users.
+PRIVATE_UMASK = 0o027
+
+
+@app.callback()
+def _private_files() -> None:
+    os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)  # keep any stricter umask
+
+
+def _option(kind: Any, text: str, **kw: Any) -> Any:
+    return Annotated[kind, typer.Option(help=text, **kw)]
+
+
+_DATE = _option(
+    datetime | None, "YYYY-MM-DD (default: resolved when the run starts)", formats=["%Y-%m-%d"]
+)
+# Every option of `fms run` (each a parameter of its job's flow) and its type: Typer checks a
+# value against it before anything runs (a purchaser or case against the flows' own pattern).
+OPTIONS: dict[str, Any] = {
+    "landing": _option(Path | None, "Folder of batch folders [default: the bundled sample]"),
+    "as_of": _DATE,
+    "period_end": _DATE,
+    "warehouse": _option(Path | None, "DuckDB warehouse file [default: data/warehouse/fms.duckdb]"),
+    "out": _option(Path | None, "Output root folder [default: data/out]"),
+    "purchaser": _option(
+        PurchaserCode | None,
+        "Ad hoc: one purchaser's country code (own output folder)",
+        metavar="<str>",
+    ),
+    "case": _option(
+        CaseId | None, "Ad hoc: one case CC-I-DDD (own output folder)", metavar="<str>"
+    ),
+    "runner": _option(
+        Runner,
+        "Build the marts in this process, or per purchaser on Dask (2-worker local cluster "
+        "unless --dask-address)",
+    ),
+    "dask_address": _option(
+        str | None, "With --runner dask: an existing Dask scheduler, e.g. tcp://host:8786"
+    ),
+}
+
+
+DEFAULTS = {"runner": "local"}
+
+
+def job_options(job: Job) -> list[str]:
+    """The options of `fms run <job.command>`, each a parameter of the job's flow."""
+    return [
+        *(["landing"] if job.landing else []),
+        job.date_option,
+        "warehouse",
+        "out",
+        *(["purchaser", "case"] if job.selection else []),
+        "runner",
+        "dask_address",
+    ]
+
+
+def _run_command(job: Job) -> Callable[..., None]:
+    def command(**options: Any) -> None:
+        _run_job(job, **options)
+
+    command.__doc__ = job.help
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    command.__signature__ = inspect.Signature(
+        [
+            inspect.Parameter(name, keyword, annotation=OPTIONS[name], default=DEFAULTS.get(name))
+            for name in job_options(job)
+        ]
+    )
+    return command
+
+
+def _fail(message: str) -> None:
+    # Messages quote the input (file and column names, paths): print them as text, never as
+    # Rich markup, which would swallow "[x]" or fail on "[/x]".
+    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    """Failures the user gets as one `error:` line: bad input or settings, a failed gate, the
+    warehouse held or its lock file refused, DuckDB refusing the data (an amount sum beyond
+    DECIMAL(18,2), a file held elsewhere), and the machine refusing a file (a read-only or
+    full disk, a file where a folder should be). A traceback is left for a fault of the code."""
+    import duckdb
+
+    from app.temporary_server import TemporaryServerError
+    from fms.ingest.batch_files import BatchFileError
+    from fms.locking import LockFileError, WarehouseBusyError
+    from fms.quality.gate import DataQualityError
+
+    return (
+        BatchFileError,
+        DataQualityError,
+        WarehouseBusyError,
+        LockFileError,
+        TemporaryServerError,
+        OSError,
+        ValueError,
+        duckdb.Error,
+    )
+
+
+class _NoTracebackForKnownErrors(logging.Filter):
+    """Prefect logs a failed run's exception with its traceback on the console. For a known
+    error the user reads the `error:` line instead; Prefect's API keeps the full traceback
+    (its handler runs before the console's)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], _known_errors()):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _quiet_console_tracebacks() -> None:
+    """Install the filter on the console handlers (after Prefect configured its logging)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _NoTracebackForKnownErrors) for f in handler.filters):
+            handler.addFilter(_NoTracebackForKnownErrors())
+
+
+def _absolute(path: Path | None) -> Path | None:
+    # Resolved here: the data-quality docs site refuses a relative output folder.
+    return path.resolve() if path is not None else None
+
+
+def _describe(exc: BaseException) -> str:
+    """One line: which step failed (when a step did) and why."""
+    from fms.failures import describe_failure
+
+    return describe_failure(exc)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write (landing/ and manifest.json)")] = Path(
+        "data/generated"
+    ),
+    scale: Annotated[
+        Literal["small", "medium", "large"],
+        typer.Option(help="small ~40 cases, medium ~2k, large ~20k"),
+    ] = "small",
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes")] = 0,
+    dirty_rate: Annotated[
+        float, typer.Option(min=0.0, max=0.5, help="Fraction of rows to corrupt (0 = clean)")
+    ] = 0.0,
+) -> None:
+    """Write synthetic FMS batch folders that follow the data contract."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from app.preflight import PreflightError, check_writable_folder
+
+    try:
+        from tools.generate import generate as run_generate
+    except ImportError as exc:  # a runtime install without the developer tools
+        _fail(f"fms generate needs the developer tools (tools/, the dev extra): {exc}")
+    try:
+        check_writable_folder(out, "--out")
+    except PreflightError as exc:
+        _fail(str(exc))
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
+        task_id = bar.add_task("generating", total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task_id, description=step, completed=done, total=total)
+
+        try:
+            manifest = run_generate(out, scale, seed, dirty_rate, progress=progress)
+        except OSError as exc:  # a disk that fills, a folder made read-only meanwhile
+            _fail(f"writing the generated data under {out} failed: {_describe(exc)}")
+    batches = manifest.get("batches", [])
+    injected = len(manifest.get("injected", []))
+    print(f"wrote {len(batches)} batch(es) to {out / 'landing'} ({injected} bad rows injected)")
+    print(f"manifest: {out / 'manifest.json'}")
+
+
+for _job in JOBS:
+    run_app.command(_job.command)(_run_command(_job))
+
+
+def _run_job(
+    job: Job, warehouse: Path | None, out: Path | None, landing: Path | None = None, **options
+) -> None:
+    """Check what the run needs, point it at a Prefect API, run the job's flow and print its
+    summary; any known failure is one `error:` line and exit 2."""
+    from app.preflight import PreflightError, check_run
+    from fms.locking import LockFileError
+
+    warehouse = _absolute(warehouse or settings.default_warehouse())
+    out = _absolute(out or settings.default_out())
+    if job.landing:
+        landing = options["landing"] = _absolute(landing or settings.default_landing())
+    day = options[job.date_option]
+    options[job.date_option] = day.date() if day else None
+    try:
+        check_run(job.command, warehouse, out, landing)  # before Prefect is imported
+    except (PreflightError, settings.SettingError, LockFileError) as exc:
+        _fail(str(exc))
+    try:
+        api_ready = _use_prefect_api()
+        module, name = job.flow.split(":")
+        flow = getattr(importlib.import_module(module), name)  # while the server starts
+        _quiet_console_tracebacks()
+        api_ready()
+        summary = flow(warehouse=warehouse, out=out, **options)
+    except _known_errors() as exc:
+        _fail(_describe(_released(exc)))
+    _print_summary(summary)
+
+
+def _released(exc: BaseException) -> BaseException:
+    """The failure, its frames' locals dropped along its whole chain: Prefect's threads keep
+    the failed run's state until the process exits, and the DuckDB objects those frames held
+    would then be reported as leaked."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        traceback.clear_frames(cause.__traceback__)
+        cause = cause.__cause__ or cause.__context__
+    return exc
+
+
+def _use_prefect_api() -> Callable[[], None]:
+    """Point this run at a Prefect API; return what waits until it answers.
+
+    The API of PREFECT_API_URL (environment or Prefect profile) if set; otherwise a temporary
+    server started for this run, stopped when the run ends (an atexit handler) and gone with
+    the run even if it is killed."""
+    from prefect.settings import get_current_settings
+
+    current = get_current_settings()
+    if current.api.url:
+        return lambda: None
+    # (Next: a server already answering on the local default address, before starting one.)
+    from prefect.context import refresh_global_settings_context
+
+    from app.temporary_server import TemporaryServer
+
+    server = TemporaryServer.start()
+    atexit.register(server.stop)
+    os.environ["PREFECT_API_URL"] = server.api_url  # for this process and every one it starts
+    refresh_global_settings_context()
+
+    def ready() -> None:  # Prefect's logging is set up by now (the flow was imported)
+        logging.getLogger("prefect").info("Starting temporary server on %s", server.api_url)
+        server.wait_until_ready(current.server.ephemeral.startup_timeout_seconds)
+
+    return ready
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address of the Prefect server to use or start: loopback only, unless "
+            "PREFECT_SERVER_API_AUTH_STRING is set (ignored if PREFECT_API_URL is set)"
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Its port (the Prefect UI is at http://HOST:PORT)")] = (
+        4200
+    ),
+    limit: Annotated[
+        int, typer.Option(min=1, help="Flow runs at a time (the jobs share one warehouse)")
+    ] = 1,
+    prefect_file: Annotated[
+        Path | None, typer.Option(help="Deployments to serve (default: the project's prefect.yaml)")
+    ] = None,
+) -> None:
+    """Serve every deployment of prefect.yaml on its schedule from this process (Ctrl-C stops)."""
+    # The server: PREFECT_API_URL's, else one answering at HOST:PORT, else one started there.
+    from app.serve import PREFECT_FILE, ServeError, serve_deployments
+
+    try:
+        serve_deployments(prefect_file or PREFECT_FILE, host=host, port=port, limit=limit)
+    except ServeError as exc:
+        _fail(str(exc))
+
+
+def _print_summary(summary: dict) -> None:
+    print(json.dumps(summary, indent=2, default=str))
+    print(f"warehouse: {summary['warehouse']}")
+    print(f"outputs:   {summary['out_dir']}")
+    print(f"run report: {summary['run_report']}")
+
+
+def main() -> None:
+    """The console command `fms`."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,245 @@
+"""How every job runs: it holds the warehouse, builds its files in a new version of its folder,
+gates what it built, and publishes the folder only if every gate passed (fms/run_folder.py).
+
+`build_gate_write` is the whole run of a job that builds marts, gates them and writes their
+files (closure, delivery report); the nightly and quarterly billing use the same pieces around
+their extra steps.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+from prefect import get_run_logger
+from prefect.runtime import flow_run
+
+from flows.jobs import Job, Runner
+from flows.scaleout import build_marts_on_dask, uses_dask
+from fms import settings
+from fms.failures import describe_failure
+from fms.locking import warehouse_lock
+from fms.publication import STAGING, published_in
+from fms.quality.gate import QualityReport, preload_great_expectations, release_validator
+from fms.report import REPORT_NAME, ReportTables
+from fms.run_folder import RunFolder, settle
+from tasks.marts import build_marts
+from tasks.publish import write_closure_files, write_delivery_files
+from tasks.quality import audit_staged_marts, raise_if_critical, report_data_quality
+from tasks.report import RunArtifacts, post_run_artifacts, write_run_report
+
+_SAFE = re.compile(r"[^A-Za-z0-9-]")
+
+
+def current_run_id() -> str:
+    return str(flow_run.id or uuid.uuid4())
+
+
+def job_folder(
+    out: Path | None, job: Job, period: str, purchaser: str | None = None, case: str | None = None
+) -> Path:
+    """<out>/<command>/<period> for a full run; <out>/<command>/adhoc/<period>-<selection> for
+    an ad-hoc one, which never replaces the published folder."""
+    root = Path(out or settings.default_out()) / job.command
+    if purchaser is None and case is None:
+        return root / period
+    return root / "adhoc" / f"{period}-{_SAFE.sub('_', case or purchaser)}"
+
+
+@dataclass
+class GatedRun:
+    """A run whose files are built in `work` and published whole only if every gate passed."""
+
+    run_id: str
+    warehouse: Path
+    folder: RunFolder
+    reports: list[QualityReport] = field(default_factory=list)
+    published: Path | None = None
+    # Publications the run committed before its own folder (a quarter's statements): a
+    # failure after them must not say that nothing was published.
+    committed: list[Path] = field(default_factory=list)
+    # Posted once the run has published (tasks.report.write_run_report gives them).
+    artifacts: RunArtifacts | None = None
+
+    @property
+    def work(self) -> Path:
+        return self.folder.work
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.folder.work / "data_docs"
+
+    def gate(self, report: QualityReport) -> None:
+        """Keep the report; stop the run (nothing published) on a critical failure."""
+        self.reports.append(report)
+        raise_if_critical(report)
+
+    def audit_marts(
+        self, marts: tuple[str, ...], as_of: date, purchaser: str | None, case: str | None
+    ) -> None:
+        self.gate(
+            audit_staged_marts(
+                self.warehouse, self.run_id, self.docs_dir, list(marts), as_of, purchaser, case
+            )
+        )
+
+    def report(
+        self,
+        job: Job,
+        summary: dict,
+        tables: ReportTables | None,
+        purchaser: str | None = None,
+        case: str | None = None,
+    ) -> None:
+        """Write the run report into the folder (`tables`: the marts it reads, default those
+        in main); its artifacts are posted once the run has published."""
+        self.artifacts = write_run_report(
+            job.command,
+            self.warehouse,
+            summary,
+            self.work,
+            self.run_id,
+            self.folder.final,
+            self.reports,
+            tables,
+            purchaser,
+            case,
+        )
+
+    def publish(self, commit: Callable[[RunFolder], object] | None = None) -> Path:
+        """The last step: write the data-quality report into the folder, then publish it, on
+        its own or through `commit`, a step that swaps it in with the rows it commits."""
+        report_data_quality(self.reports, self.work, self.folder.final)
+        if commit is None:
+            self.folder.publish()
+        else:
+            commit(self.folder)
+        self.published = self.folder.final
+        return self.published
+
+    def keep_failed(self, exc: BaseException) -> Path:
+        """Keep the failed run's folder beside the published one, with its data-quality report;
+        the reports then name the Data Docs where they are kept."""
+        # A full disk, say, can fail these too: the run's own failure is what to report.
+        if self.reports:
+            try:
+                report_data_quality(self.reports, self.work, self.folder.failed)
+            except Exception as err:
+                exc.add_note(f"its data-quality results could not be written: {err}")
+        try:
+            kept = self.folder.fail()
+        except OSError as err:
+            exc.add_note(f"its folder could not be kept as {self.folder.failed}: {err}")
+            return self.work
+        for report in self.reports:
+            if report.docs_index is not None and report.docs_index.is_relative_to(self.work):
+                report.docs_index = kept / report.docs_index.relative_to(self.work)
+        return kept
+
+    def result(self, files: list[str], **summary: object) -> dict:
+        """What the flow returns: `summary`, then where its files are once published."""
+        return {
+            **summary,
+            "files": [str(self.published / Path(f).name) for f in files],
+            "run_report": str(self.published / REPORT_NAME),
+        }
+
+
+@contextmanager
+def gated_run(job: Job, final: Path, run_id: str, warehouse: Path) -> Iterator[GatedRun]:
+    """Hold the warehouse for the run. On success the run folder is published as `final` with
+    its data-quality report (the flow's last step, `run.publish`, or here); on any failure it
+    is kept beside it as `<final>.failed-<run>` and the published `final` stays as it was."""
+    with warehouse_lock(warehouse, run_id, job.name):
+        settle(final, partial(published_in, warehouse))
+        run = GatedRun(run_id, warehouse, RunFolder(final, run_id[:8]))
+        preload_great_expectations()  # in the background while the run loads and builds
+        try:
+            yield run
+            if run.published is None:
+                run.publish()
+            if run.artifacts is not None:
+                post_run_artifacts(run.artifacts)
+        except BaseException as exc:
+            kept = run.keep_failed(exc)
+            if run.committed:
+                exc.add_note("published before the failure: " + ", ".join(map(str, run.committed)))
+            get_run_logger().error(
+                "run failed: %s\n%s; its reports are in %s",
+                describe_failure(exc),
+                "see above for what was published" if run.committed else "Nothing was published",
+                kept,
+            )
+            raise
+        finally:
+            release_validator(run_id)
+
+
+def stage_marts(
+    warehouse: Path,
+    as_of: date,
+    marts: tuple[str, ...],
+    purchaser: str | None,
+    case: str | None,
+    runner: Runner | None,
+    dask_address: str | None,
+) -> dict[str, int]:
+    """Build `marts` into staging, in this process or on Dask; return their row counts."""
+    if uses_dask(runner, dask_address):
+        return build_marts_on_dask(warehouse, as_of, marts, purchaser, case, dask_address)
+    return build_marts(warehouse, as_of, marts, purchaser, case)
+
+
+def write_mart_files(warehouse: Path, work: Path, as_of: date, marts: tuple[str, ...]) -> list[str]:
+    """The files people open, from the staged marts of the run."""
+    files = []
+    if "delivery_status" in marts:
+        files += write_delivery_files(warehouse, work, as_of)
+    if "closure_readiness" in marts:
+        files += write_closure_files(warehouse, work, as_of)
+    return files
+
+
+def staged_tables(marts: tuple[str, ...]) -> ReportTables:
+    """The run report reads the marts the run staged (the others as published in main)."""
+    readable = {f.name for f in fields(ReportTables)}
+    return ReportTables(**{m: f"{STAGING}.{m}" for m in marts if m in readable})
+
+
+def build_gate_write(
+    job: Job,
+    as_of: date | None,
+    warehouse: Path | None,
+    out: Path | None,
+    purchaser: str | None,
+    case: str | None,
+    runner: Runner | None,
+    dask_address: str | None,
+) -> dict:
+    """The run of a job that builds its marts as of a date into staging, gates them, and
+    writes their files and its run report into its folder; main's tables stay as they are."""
+    uses_dask(runner, dask_address)  # an address without the Dask runner: refused at once
+    warehouse = Path(warehouse or settings.default_warehouse())
+    as_of = as_of or job.default_date(settings.today())
+    run_id = current_run_id()
+    final = job_folder(out, job, as_of.isoformat(), purchaser, case)
+    with gated_run(job, final, run_id, warehouse) as run:
+        counts = stage_marts(warehouse, as_of, job.marts, purchaser, case, runner, dask_address)
+        run.audit_marts(job.marts, as_of, purchaser, case)
+        files = write_mart_files(warehouse, run.work, as_of, job.marts)
+        summary = {"as_of": as_of.isoformat(), "marts": counts, "files": files}
+        run.report(job, summary, staged_tables(job.marts), purchaser, case)
+    return run.result(
+        files,
+        run_id=run_id,
+        as_of=as_of.isoformat(),
+        warehouse=str(warehouse),
+        out_dir=str(run.published),
+        marts=counts,
+    )

@@ -1,0 +1,46 @@
+-- Dataset of suite mart_billing_statements: the staged candidate statements.
+-- amounts_too_large: the figures published_amount() could not publish in the contract's
+-- DECIMAL(18,2) (10^16 dollars or more: NULL in the mart), by name; NULL when all fit.
+SELECT
+    s.case_id,
+    s.country_code,
+    s.period_end,
+    s.billed_at_purchaser_level,
+    s.statement_date,
+    s.payment_due_date,
+    s.covers_start,
+    s.covers_end,
+    s.scheduled_cumulative,
+    s.forecast_cumulative,
+    s.collections_cumulative,
+    s.amount_due,
+    s.arrearage,
+    s.interest,
+    s.performance,
+    s.forecast_costs,
+    s.termination_liability,
+    s.surcharge,
+    s.requirement,
+    s.purchaser_interest,
+    count(*) OVER (PARTITION BY s.case_id, s.period_end) AS key_count,
+    nullif(array_to_string(list_transform(list_filter(map_entries(MAP {
+        'scheduled_cumulative': s.scheduled_cumulative,
+        'forecast_cumulative': s.forecast_cumulative,
+        'collections_cumulative': s.collections_cumulative,
+        'amount_due': s.amount_due,
+        'arrearage': s.arrearage,
+        'interest': s.interest,
+        'delivered_value': s.delivered_value,
+        'expenditures': s.expenditures,
+        'performance': s.performance,
+        'forecast_current_quarter': s.forecast_current_quarter,
+        'forecast_covered_quarter': s.forecast_covered_quarter,
+        'forecast_costs': s.forecast_costs,
+        'termination_liability_reported': s.termination_liability_reported,
+        'termination_liability': s.termination_liability,
+        'surcharge': s.surcharge,
+        'requirement': s.requirement,
+        'previous_requirement': s.previous_requirement,
+        'purchaser_interest': s.purchaser_interest
+    }), lambda e: e.value IS NULL), lambda e: e.key), ', '), '') AS amounts_too_large
+FROM staging.billing_statements AS s

@@ -1,0 +1,7 @@
+"""Hostile and broken input through the loader and the command line (end to end)."""
+
+from __future__ import annotations
+
+from tests.tiers import end_to_end_folder
+
+pytest_collection_modifyitems = end_to_end_folder(__file__)

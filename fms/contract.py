@@ -1,4 +1,4 @@
-"""The input contract (`data-contract.md`, "Inputs: batches") as data.
+"""The input contract (README.md, "How data is loaded") as data.
 
 One place names every entity, its key, its columns with their types and allowed values, what it
 refers to, and which of its amounts may be negative. The ingest builds its typing and checking

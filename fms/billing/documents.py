@@ -6,7 +6,7 @@ A purchaser's files hold its own cases only: callers pass one purchaser's rows.
 
 The summary sheet follows the DD Form 645 as far as the SAMM text tells: the SAMM names only
 column 14, "Amount Due and Payable" (C9.10.2). The other numbered headings are ours, in the order
-the amounts are reached (fms-domain.md "Quarterly billing").
+the amounts are reached (SAMM C9.10; README.md "Rules").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Publishing quarterly statements: records that are never overwritten (fms-domain.md).
+"""Publishing quarterly statements: records that are never overwritten (README.md).
 
 Revisions are per purchaser and quarter: a purchaser whose statement did not change keeps its
 revision while another purchaser's correction becomes revision 2 of that purchaser's statement.

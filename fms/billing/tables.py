@@ -55,5 +55,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 def create_published_statement_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the published statement tables if missing (billing_create_published_tables.sql)."""
+    """Create the published statement tables if missing
+    (fms/sql/publish/billing_create_published_tables.sql)."""
     con.execute(read_sql("publish/billing_create_published_tables"))

@@ -1,4 +1,4 @@
-"""Case closure (fms-domain.md "Closure readiness" and "Buy backs"; SAMM C9.4.7, C9.11.5,
+"""Case closure (SAMM C9.4.7, C9.11.5,
 C9.13.2, E-Change 773 C6.4.9.2.2).
 
 Marts, built into a table the caller names:

@@ -1,4 +1,5 @@
-"""The closure rules as macros (closure_rule_macros.sql), created before every closure build."""
+"""The closure rules as macros (fms/sql/marts/closure_rule_macros.sql), created before every
+closure build."""
 
 from __future__ import annotations
 

@@ -6,9 +6,10 @@ Files in out_dir, named after as_of (YYYYMMDD), each written atomically:
 - `closure_worklist_<d>.csv`, `closure_funds_locked_by_purchaser_<d>.csv`: the same tables.
 - `buy_back_register_<d>.xlsx` and `.csv`: the register, open buy backs first.
 For an all-or-nothing publication pass a folder from `fms.outputs.staged_folder` as out_dir.
-Ordering and aggregation live in SQL (closure_worklist.sql, closure_funds_locked_by_purchaser.sql,
-closure_buy_back_listing.sql); their results are kept in temporary tables and rendered by
-DuckDB (`fms.table_workbook`: a large portfolio's worklist is some 300,000 cells).
+Ordering and aggregation live in SQL (`fms/sql/reports/closure_worklist.sql`,
+`closure_funds_locked_by_purchaser.sql`, `closure_buy_back_listing.sql`); their results are kept
+in temporary tables and rendered by DuckDB (`fms.table_workbook`: a large portfolio's worklist
+is some 300,000 cells).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Delivery reporting (fms-domain.md "Delivery reporting", SAMM C9.13 and C9.15.2.3.1).
+"""Delivery reporting (SAMM C9.13 and C9.15.2.3.1).
 
 Marts, each built as of a date into a table the caller names:
 - `build_delivery_status`: one row per line of every open case (delivered, undelivered,

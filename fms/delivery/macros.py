@@ -1,4 +1,5 @@
-"""The delivery reporting rules shared by the marts, as table macros (delivery_macros.sql)."""
+"""The delivery reporting rules shared by the marts, as table macros
+(fms/sql/marts/delivery_macros.sql)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,8 @@ from fms.report.files import RunFile
 
 OPEN_TABLE_ROWS = 12  # longer tables fold under their chart
 QUARANTINE_REASONS = 12  # entity/reason rows shown; the worklist file lists every row
-# Blockers whose amount is money; the others count lines or buy backs (build_closure_readiness.sql).
+# Blockers whose amount is money; the others count lines or buy backs
+# (fms/sql/marts/build_closure_readiness.sql).
 MONEY_BLOCKERS = {"ESTIMATED_PRICES", "PERFORMANCE_OVER_VALUE", "SCML_MINIMUM", "UNDERCOLLECTED"}
 
 

@@ -465,6 +465,23 @@ def test_a_key_repeated_by_an_earlier_batch_fails_the_audit_of_the_new_rows(tmp_
     assert (failed.unexpected_count, failed.element_count) == (1, 1)  # only the new row audited
 
 
+def test_great_expectations_does_not_hash_whole_audit_frames(validator):
+    """GX's pandas_data_fingerprint hashes every cell of a frame: off for the gate."""
+    suite = SUITES["input_countries"]
+    frame = pandas.DataFrame(
+        {
+            "country_code": ["UK"],
+            "name": ["United Kingdom"],
+            "has_special_billing_arrangement": [False],
+            "key_count_in_batch": [1],
+            "key_count": [1],
+        }
+    )
+    result = validator._definition(suite).run(batch_parameters={"dataframe": frame})
+    assert result.success
+    assert "pandas_data_fingerprint" not in result.meta["batch_markers"]
+
+
 def test_audit_frames_hold_only_the_columns_the_suite_reads(tmp_path):
     con = clean_warehouse(tmp_path)
     suite = SUITES["input_deliveries"]

@@ -1,4 +1,4 @@
--- Quarterly billing rules (fms-domain.md "Quarterly billing", SAMM C9.10, C9.11.8), each defined
+-- Quarterly billing rules (SAMM C9.10, C9.11.8), each defined
 -- once for build_billing_statements.sql. Scalar macros; (re)created by
 -- fms.billing.statements.build_billing_statements before a build.
 

@@ -1,4 +1,4 @@
--- DD Form 645 quarterly billing statements (fms-domain.md "Quarterly billing"; SAMM C9.10, C9.11.8):
+-- DD Form 645 quarterly billing statements (SAMM C9.10, C9.11.8):
 -- one row per case in scope at the quarter end E = $period_end, with every figure behind its
 -- amounts. Set-based over all cases; run by fms.billing.statements.build_billing_statements.
 --

@@ -1,5 +1,5 @@
 -- closure_readiness: one row per case in closure scope as of $as_of, with the blockers that keep
--- it from closing (fms-domain.md "Closure readiness"; SAMM C9.4.7.5, C9.11.5, C9.13.2,
+-- it from closing (SAMM C9.4.7.5, C9.11.5, C9.13.2,
 -- E-Change 773 C6.4.9.2.2). Set-based over every case; rules shared with other marts come from
 -- macros: case_surcharge_rate(), case_performance(as_of) (create_rule_macros.sql),
 -- deliveries_reported_by(as_of) (delivery_macros.sql), the SCML, buy-back and text rules

@@ -1,5 +1,5 @@
--- Case-closure rules (fms-domain.md "Closure readiness", "FMS Administrative Surcharge and the
--- SCML", "Buy backs"), each defined once and shared by build_closure_readiness and
+-- Case-closure rules (SAMM C9.4.7.5, C9.11.5; the SCML of E-Change 773; buy backs), each
+-- defined once and shared by build_closure_readiness and
 -- build_buy_back_register. Scalar macros; (re)created by fms.closure.macros before a build.
 
 -- ---------------------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ CREATE OR REPLACE MACRO count_text(n, singular, plural) AS
 format('{:,}', CAST(n AS BIGINT)) || ' ' || CASE WHEN n = 1 THEN singular ELSE plural END;
 
 -- ---------------------------------------------------------------------------------------------
--- Closure blockers (fms-domain.md "Closure readiness"): each a STRUCT(code, detail, amount) when
+-- Closure blockers (SAMM C9.4.7.5, C9.11.5): each a STRUCT(code, detail, amount) when
 -- it holds, NULL when not. amount is money for ESTIMATED_PRICES, PERFORMANCE_OVER_VALUE,
 -- SCML_MINIMUM and UNDERCOLLECTED; a count for NOT_SSC, OVER_DELIVERED and BUY_BACK_OPEN.
 -- ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
--- Rules shared by billing and closure, each defined once (fms-domain.md).
+-- Rules shared by billing and closure, each defined once.
 -- Table macros over the current input tables; created after the tables and reference tables.
 
 -- Money is computed wide: sums and products of amounts in DECIMAL(38, x), rounded to the cent

@@ -1,4 +1,4 @@
--- Delivery reporting rules (fms-domain.md "Delivery reporting", SAMM C9.13), each defined once
+-- Delivery reporting rules (SAMM C9.13), each defined once
 -- and shared by build_delivery_status, build_undelivered_report and build_c1_transactions.
 -- Table macros over the current input tables; (re)created by fms.delivery.macros before a build.
 

@@ -1,5 +1,5 @@
 -- Published billing statements: records, one row per revision, never updated or deleted
--- (fms-domain.md "Published statements are records"). Written only by
+-- (README.md, "What each run publishes"). Written only by
 -- fms.billing.publication.publish_statements. Columns: those of the candidates built by
 -- build_billing_statements.sql / build_billing_purchaser_statements.sql (without `selection`,
 -- always 'all' when published) plus published_at; tests/billing check the two stay aligned.

@@ -26,7 +26,12 @@ from fms import settings
 from fms.failures import describe_failure
 from fms.locking import warehouse_lock
 from fms.publication import STAGING, published_in
-from fms.quality.gate import QualityReport, preload_great_expectations, release_validator
+from fms.quality.gate import (
+    QualityReport,
+    finish_background_import,
+    preload_great_expectations,
+    release_validator,
+)
 from fms.report import REPORT_NAME, ReportTables
 from fms.run_folder import RunFolder, settle
 from tasks.marts import build_marts
@@ -179,6 +184,7 @@ def gated_run(job: Job, final: Path, run_id: str, warehouse: Path) -> Iterator[G
             raise
         finally:
             release_validator(run_id)
+            finish_background_import()
 
 
 def stage_marts(

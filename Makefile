@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/fms run nightly
+	$(BIN)/fms run nightly --landing data/sample/landing
 
-# Both tiers, two workers; a file's tests stay on one worker (they share module fixtures).
+# Both tiers, two workers; a file's tests stay on one worker (they share module fixtures;
+# the crash lab's tests are one file for that reason).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile

@@ -60,7 +60,7 @@ _DATE = _option(
 # Every option of `fms run` (each a parameter of its job's flow) and its type: Typer checks a
 # value against it before anything runs (a purchaser or case against the flows' own pattern).
 OPTIONS: dict[str, Any] = {
-    "landing": _option(Path | None, "Folder of batch folders [default: the bundled sample]"),
+    "landing": _option(Path | None, "Folder of batch folders [default: $FMS_LANDING]"),
     "as_of": _DATE,
     "period_end": _DATE,
     "warehouse": _option(Path | None, "DuckDB warehouse file [default: data/warehouse/fms.duckdb]"),
@@ -236,11 +236,22 @@ def _run_job(
     warehouse = _absolute(warehouse or settings.default_warehouse())
     out = _absolute(out or settings.default_out())
     if job.landing:
-        landing = options["landing"] = _absolute(landing or settings.default_landing())
+        landing = landing or settings.configured_landing()
+        if landing is None:
+            _fail(settings.NO_LANDING)
+        landing = options["landing"] = _absolute(landing)
     day = options[job.date_option]
     options[job.date_option] = day.date() if day else None
     try:
-        check_run(job.command, warehouse, out, landing)  # before Prefect is imported
+        check_run(  # before Prefect is imported
+            job,
+            warehouse,
+            out,
+            landing,
+            options[job.date_option],
+            options.get("purchaser"),
+            options.get("case"),
+        )
     except (PreflightError, settings.SettingError, LockFileError) as exc:
         _fail(str(exc))
     try:

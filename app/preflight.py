@@ -1,7 +1,8 @@
 """What a run needs of this machine, checked before it starts (before Prefect is imported).
 
-The FMS_* settings, the warehouse (a DuckDB file, or a name for a new one, in a folder this user
-can write, with a lock file of its own), the job's output folder and the nightly's landing. A
+The FMS_* settings, the warehouse (a DuckDB file, or for the nightly a name for a new one, in a
+folder this user can write, with a lock file of its own), the job's output folder, the
+nightly's landing and a billing run's quarter end. A
 fault found here is one line for the user within a second, before a server starts or anything
 is created. What cannot be known in advance (a disk that fills during the run, a folder made
 read-only meanwhile) still fails the run's step, with the step named.
@@ -11,10 +12,16 @@ from __future__ import annotations
 
 import os
 import stat
+from datetime import date
 from pathlib import Path
 
+import duckdb
+
+from flows.jobs import Job
 from fms import settings
+from fms.billing.timeline import check_billable
 from fms.locking import check_lock_file
+from fms.selection import UnknownSelection, check_selection
 
 # A DuckDB database file starts with an 8-byte checksum, then its magic bytes.
 DUCKDB_MAGIC = b"DUCK"
@@ -25,14 +32,59 @@ class PreflightError(ValueError):
     """The run cannot start as asked: what is wrong, and what to do instead."""
 
 
-def check_run(job: str, warehouse: Path, out: Path, landing: Path | None = None) -> None:
+def check_run(
+    job: Job,
+    warehouse: Path,
+    out: Path,
+    landing: Path | None = None,
+    day: date | None = None,
+    purchaser: str | None = None,
+    case: str | None = None,
+) -> None:
     """Everything the run of `job` needs before it starts, or PreflightError (SettingError,
-    LockFileError) naming the first problem."""
+    LockFileError) naming the first problem. Only the nightly starts a new warehouse: for any
+    other job a warehouse that is not there is a typo, never an empty warehouse."""
     settings.check()
     check_warehouse(warehouse)
-    check_writable_folder(out / job, "--out")
+    check_writable_folder(out / job.command, "--out")
     if landing is not None:
         check_landing(landing)
+    if not job.landing and not warehouse.exists():
+        raise PreflightError(
+            f"--warehouse {warehouse}: no such warehouse; give the path of an existing one "
+            "(`fms run nightly` creates it)"
+        )
+    if day is not None and job.date_option == "period_end":
+        try:
+            check_billable(day, settings.today())
+        except ValueError as exc:
+            raise PreflightError(f"--period-end {exc}") from exc
+    if not job.landing:
+        check_contents(warehouse, purchaser, case)
+
+
+def check_contents(warehouse: Path, purchaser: str | None, case: str | None) -> None:
+    """The warehouse holds loaded data, and the ad-hoc purchaser or case asked for. A warehouse
+    another run is writing cannot be read now: that run's lock decides, and the flow checks
+    the selection itself once it holds the warehouse (flows/job_run.py)."""
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.IOException:
+        return
+    with con:
+        loaded = con.execute(
+            "SELECT count(*) FROM duckdb_tables() "
+            "WHERE schema_name = 'main' AND table_name = 'cases'"
+        ).fetchone()[0]
+        if not loaded:
+            raise PreflightError(
+                f"--warehouse {warehouse} holds no FMS data yet: `fms run nightly --warehouse "
+                f"{warehouse}` loads it"
+            )
+        try:
+            check_selection(con, purchaser, case)
+        except UnknownSelection as exc:
+            raise PreflightError(str(exc)) from exc
 
 
 def check_warehouse(warehouse: Path) -> None:

@@ -34,6 +34,8 @@ from fms.quality.gate import (
 )
 from fms.report import REPORT_NAME, ReportTables
 from fms.run_folder import RunFolder, settle
+from fms.selection import check_selection
+from fms.warehouse import connect
 from tasks.marts import build_marts
 from tasks.publish import write_closure_files, write_delivery_files
 from tasks.quality import audit_staged_marts, raise_if_critical, report_data_quality
@@ -157,11 +159,22 @@ class GatedRun:
 
 
 @contextmanager
-def gated_run(job: Job, final: Path, run_id: str, warehouse: Path) -> Iterator[GatedRun]:
+def gated_run(
+    job: Job,
+    final: Path,
+    run_id: str,
+    warehouse: Path,
+    purchaser: str | None = None,
+    case: str | None = None,
+) -> Iterator[GatedRun]:
     """Hold the warehouse for the run. On success the run folder is published as `final` with
     its data-quality report (the flow's last step, `run.publish`, or here); on any failure it
-    is kept beside it as `<final>.failed-<run>` and the published `final` stays as it was."""
+    is kept beside it as `<final>.failed-<run>` and the published `final` stays as it was.
+    An ad-hoc selection the warehouse does not hold is refused before any folder is made."""
     with warehouse_lock(warehouse, run_id, job.name):
+        if purchaser is not None or case is not None:
+            with connect(warehouse) as con:
+                check_selection(con, purchaser, case)
         settle(final, partial(published_in, warehouse))
         run = GatedRun(run_id, warehouse, RunFolder(final, run_id[:8]))
         preload_great_expectations()  # in the background while the run loads and builds
@@ -235,7 +248,7 @@ def build_gate_write(
     as_of = as_of or job.default_date(settings.today())
     run_id = current_run_id()
     final = job_folder(out, job, as_of.isoformat(), purchaser, case)
-    with gated_run(job, final, run_id, warehouse) as run:
+    with gated_run(job, final, run_id, warehouse, purchaser, case) as run:
         counts = stage_marts(warehouse, as_of, job.marts, purchaser, case, runner, dask_address)
         run.audit_marts(job.marts, as_of, purchaser, case)
         files = write_mart_files(warehouse, run.work, as_of, job.marts)

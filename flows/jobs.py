@@ -4,8 +4,8 @@ types of their parameters.
 
 Light to import: the command line reads it before Prefect is imported. Prefect validates a
 flow's parameters against their types before the run starts and Typer an option's value, so an
-ad-hoc run for "uk" or "UK-D-AA" is refused with the pattern it should match, from the UI, the
-command line and `prefect deployment run` alike.
+ad-hoc run for "UKK" or "UK-D-AA" is refused with the pattern it should match, from the UI, the
+command line and `prefect deployment run` alike (letters are upper-cased first).
 """
 
 from __future__ import annotations
@@ -15,18 +15,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from fms.contract import CASE_ID_PATTERN, COUNTRY_CODE_PATTERN
 
 Runner = Literal["local", "dask"]
 """Where a job builds its marts: in the flow's process, or per purchaser on a Dask cluster."""
+_UPPER = BeforeValidator(lambda value: value.upper() if isinstance(value, str) else value)
 PurchaserCode = Annotated[
-    str, Field(pattern=COUNTRY_CODE_PATTERN, examples=["UK"], title="purchaser")
+    str, Field(pattern=COUNTRY_CODE_PATTERN, examples=["UK"], title="purchaser"), _UPPER
 ]
-"""A purchaser's 2-character country code, as in the contract (`countries.country_code`)."""
-CaseId = Annotated[str, Field(pattern=CASE_ID_PATTERN, examples=["UK-D-AAA"], title="case")]
-"""A case id CC-I-DDD: country code, implementing agency, case designator."""
+"""A purchaser's 2-character country code, as in the contract (`countries.country_code`);
+"uk" is taken as "UK"."""
+CaseId = Annotated[str, Field(pattern=CASE_ID_PATTERN, examples=["UK-D-AAA"], title="case"), _UPPER]
+"""A case id CC-I-DDD: country code, implementing agency, case designator (any letter case)."""
 
 DELIVERY_MARTS = ("delivery_status", "c1_transactions", "undelivered_report")
 CLOSURE_MARTS = ("closure_readiness", "buy_back_register")

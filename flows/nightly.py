@@ -27,6 +27,15 @@ from tasks.publish import publish_quarantine_worklist
 from tasks.quality import audit_new_inputs
 
 
+def _configured_landing() -> Path:
+    from prefect.variables import Variable
+
+    landing = settings.configured_landing() or Variable.get(settings.LANDING_VARIABLE)
+    if not landing:
+        raise ValueError(settings.NO_LANDING)
+    return Path(landing)
+
+
 @flow(name=NIGHTLY.name, log_prints=True)
 def nightly_refresh(
     landing: Path | None = None,
@@ -41,7 +50,8 @@ def nightly_refresh(
     buy_back_register as of `as_of`, behind the data-quality gates.
 
     Args:
-        landing: folder of batch folders (default: the bundled sample).
+        landing: folder of batch folders (default: FMS_LANDING, else the Prefect variable
+            fms_landing; with neither the run fails saying how to set one).
         warehouse: the DuckDB file (default: data/warehouse/fms.duckdb).
         out: output root; this run publishes <out>/nightly/<as_of>/ (default: data/out).
         as_of: the date the marts are computed as of (default: today, resolved at run time).
@@ -51,7 +61,7 @@ def nightly_refresh(
             (tcp://host:8786); default: a 2-worker LocalCluster for this run.
     """
     uses_dask(runner, dask_address)  # an address without the Dask runner: refused at once
-    landing = Path(landing or settings.default_landing())
+    landing = Path(landing or _configured_landing())
     warehouse = Path(warehouse or settings.default_warehouse())
     today = settings.today()
     as_of = as_of or today

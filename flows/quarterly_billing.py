@@ -12,6 +12,7 @@ from flows.jobs import BILLING_MARTS, QUARTERLY_BILLING, CaseId, PurchaserCode, 
 from flows.scaleout import build_statements_on_dask, uses_dask
 from fms import settings
 from fms.billing import billing_timeline
+from fms.billing.timeline import check_billable
 from fms.report import REPORT_NAME
 from tasks.billing import build_statements, publish_quarter, write_adhoc
 
@@ -48,13 +49,15 @@ def quarterly_billing(
     """
     uses_dask(runner, dask_address)  # an address without the Dask runner: refused at once
     warehouse = Path(warehouse or settings.default_warehouse())
-    period_end = period_end or QUARTERLY_BILLING.default_date(settings.today())
+    today = settings.today()
+    period_end = period_end or QUARTERLY_BILLING.default_date(today)
+    check_billable(period_end, today)
     quarter = billing_timeline(period_end).quarter
     adhoc = purchaser is not None or case is not None
     statements_dir = job_folder(out, QUARTERLY_BILLING, quarter, purchaser, case)
     run_id = current_run_id()
     reports = job_folder(out, QUARTERLY_BILLING, "runs") / f"{quarter}-{run_id[:8]}"
-    with gated_run(QUARTERLY_BILLING, reports, run_id, warehouse) as run:
+    with gated_run(QUARTERLY_BILLING, reports, run_id, warehouse, purchaser, case) as run:
         if uses_dask(runner, dask_address):
             counts = build_statements_on_dask(warehouse, period_end, purchaser, case, dask_address)
         else:

@@ -113,6 +113,11 @@ def continued_name(name: str, part: int) -> str:
     return name[: MAX_SHEET_NAME - len(suffix)] + suffix
 
 
+def column_width(widths: dict[str, int], name: str) -> int:
+    """A column's width in characters: as given, else its name's, kept between 12 and 40."""
+    return widths.get(name, max(12, min(len(name) + 2, 40)))
+
+
 def rows_above_data(title_lines: int) -> int:
     """The title lines, a blank line under them, and the header."""
     return title_lines + (1 if title_lines else 0) + 1
@@ -176,30 +181,25 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet], max_rows: int = EXCEL_MAX_RO
             money = book.add_format({"num_format": MONEY_FORMAT})
             number = book.add_format({"num_format": "0.00####"})
             day = book.add_format({"num_format": DATE_FORMAT})
-            parts = [
-                (sheet, part)
-                for sheet in sheets
-                for part in sheet_parts(
-                    sheet.name, len(sheet.title_lines), len(sheet.rows), max_rows
-                )
-            ]
-            for sheet, part in parts:
-                ws = book.add_worksheet(part.name)
-                titles = (*sheet.title_lines, *part.notes)
-                for r, line in enumerate(titles):
-                    ws.write_string(r, 0, line, bold)
-                r = rows_above_data(len(titles)) - 1  # the header's row
-                for c, name in enumerate(sheet.columns):
-                    ws.write_string(r, c, name, header)
-                    ws.set_column(c, c, sheet.widths.get(name, max(12, min(len(name) + 2, 40))))
-                ws.freeze_panes(r + 1, 0)
+            for sheet in sheets:
                 decimal_formats = [money if n in sheet.money else number for n in sheet.columns]
-                rows = sheet.rows[part.skip : part.skip + part.take]
-                for i, row in enumerate(rows, start=r + 1):
-                    for c, value in enumerate(row):
-                        _write_cell(ws, i, c, value, decimal_formats[c], day)
-                if rows:
-                    ws.autofilter(r, 0, r + len(rows), len(sheet.columns) - 1)
+                parts = sheet_parts(sheet.name, len(sheet.title_lines), len(sheet.rows), max_rows)
+                for part in parts:
+                    ws = book.add_worksheet(part.name)
+                    titles = (*sheet.title_lines, *part.notes)
+                    for r, line in enumerate(titles):
+                        ws.write_string(r, 0, line, bold)
+                    r = rows_above_data(len(titles)) - 1  # the header's row
+                    for c, name in enumerate(sheet.columns):
+                        ws.write_string(r, c, name, header)
+                        ws.set_column(c, c, column_width(sheet.widths, name))
+                    ws.freeze_panes(r + 1, 0)
+                    rows = sheet.rows[part.skip : part.skip + part.take]
+                    for i, row in enumerate(rows, start=r + 1):
+                        for c, value in enumerate(row):
+                            _write_cell(ws, i, c, value, decimal_formats[c], day)
+                    if rows:
+                        ws.autofilter(r, 0, r + len(rows), len(sheet.columns) - 1)
         finally:
             book.close()
     return path

@@ -31,8 +31,25 @@ def reference_dir() -> Path:
     return data_dir() / "reference"
 
 
-def default_landing() -> Path:
+def sample_landing() -> Path:
+    """The bundled sample's batch folders (`make run` loads them); never a default."""
     return data_dir() / "sample" / "landing"
+
+
+LANDING_VARIABLE = "fms_landing"
+NO_LANDING = (
+    "no landing folder is configured: give --landing DIR, or set FMS_LANDING (for a deployment: "
+    f"in the worker's environment, or the Prefect variable {LANDING_VARIABLE}: "
+    f"`prefect variable set {LANDING_VARIABLE} /path/to/landing`); the bundled sample is "
+    "data/sample/landing"
+)
+
+
+def configured_landing() -> Path | None:
+    """The nightly's landing folder from FMS_LANDING, if set. A run never falls back to the
+    bundled sample: a scheduled night would load it into the real warehouse."""
+    value = os.environ.get("FMS_LANDING")
+    return Path(value) if value else None
 
 
 def default_warehouse() -> Path:

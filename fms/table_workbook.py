@@ -31,6 +31,8 @@ from fms.outputs import (
     FORMULA_TRIGGERS,
     MONEY_FORMAT,
     atomic_path,
+    column_width,
+    rows_above_data,
     sheet_parts,
 )
 
@@ -47,7 +49,6 @@ INTEGER_TYPES += ("UINTEGER", "UBIGINT")
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 @dataclass(frozen=True)
@@ -114,17 +115,12 @@ def _cell_sql(column: str, t: str, letter: str, money: bool) -> str:
     as a blank)."""
     v = _quoted(column)
     ref = f"'{letter}' || __fms_row"
-    if t.startswith("DECIMAL"):
+    if t.startswith("DECIMAL") or t in INTEGER_TYPES:
+        decimal = t.startswith("DECIMAL")
         cell = (
-            f"CASE WHEN abs({v}) >= {EXACT_DECIMAL_LIMIT} "
+            f"CASE WHEN abs({v}) >= {EXACT_DECIMAL_LIMIT if decimal else EXACT_INTEGER_LIMIT} "
             f"THEN {_inline_string(ref, f'CAST({v} AS VARCHAR)')} "
-            f"ELSE {_number(ref, v, MONEY if money else NUMBER)} END"
-        )
-    elif t in INTEGER_TYPES:
-        cell = (
-            f"CASE WHEN abs({v}) >= {EXACT_INTEGER_LIMIT} "
-            f"THEN {_inline_string(ref, f'CAST({v} AS VARCHAR)')} "
-            f"ELSE {_number(ref, v, None)} END"
+            f"ELSE {_number(ref, v, (MONEY if money else NUMBER) if decimal else None)} END"
         )
     elif t == "BOOLEAN":
         cell = f"'<c r=\"' || {ref} || '\" t=\"b\"><v>' || CAST({v} AS INTEGER) || '</v></c>'"
@@ -204,17 +200,6 @@ def _width(chars: int) -> float:
     return (int(chars * 7 + 0.5) + 5) / 7
 
 
-def write_table_xlsx(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    sheet: TableSheet,
-    max_rows: int | None = None,
-) -> Path:
-    """Write `sheet.table` as a workbook at `path` (atomically): one sheet, or as many as its
-    rows need at `max_rows` rows a sheet (default EXCEL_MAX_ROWS); return the path."""
-    return write_tables_xlsx(con, path, [sheet], max_rows)
-
-
 @dataclass(frozen=True)
 class _SheetPart:
     name: str
@@ -225,73 +210,65 @@ class _SheetPart:
     filter_ref: str | None
 
 
-def _header_row(title_lines: Sequence[str]) -> int:
-    return len(title_lines) + (1 if title_lines else 0) + 1
-
-
 def _sheet_parts(
     con: duckdb.DuckDBPyConnection, sheet: TableSheet, first: bool, max_rows: int
 ) -> list[_SheetPart]:
-    """The worksheets showing `sheet`: one, or as many as its rows need at `max_rows` rows a
-    worksheet, each with the title lines, a line naming the rows it holds, and the header."""
-    rows = con.execute(
-        "SELECT count(*) FROM query_table($table)", {"table": sheet.table}
-    ).fetchall()[0][0]
-    return [
-        _sheet_part(con, sheet, first and i == 0, p.name, p.skip, p.take, p.notes)
-        for i, p in enumerate(sheet_parts(sheet.name, len(sheet.title_lines), rows, max_rows))
-    ]
-
-
-def _sheet_part(
-    con: duckdb.DuckDBPyConnection,
-    sheet: TableSheet,
-    first: bool,
-    sheet_name: str,
-    skip: int,
-    rows: int,
-    notes: Sequence[str],
-) -> _SheetPart:
-    """The worksheet XML around rows skip + 1 to skip + rows of the table, and the query
-    rendering them."""
+    """The worksheets showing `sheet` (one, or as many as its rows need at `max_rows` rows a
+    worksheet, each with the title lines, a line naming the rows it holds, and the header):
+    the XML around each one's rows and the query rendering them."""
     columns = _shown(_describe(con, sheet.table), sheet.hidden)
     names = [name for name, _ in columns]
     last_col = column_letter(len(columns) - 1)
-    title_lines = (*sheet.title_lines, *notes)
-    header_row = _header_row(title_lines)
-    last_row = header_row + rows
     cols = "".join(
         f'<col min="{i + 1}" max="{i + 1}" '
-        f'width="{_width(sheet.widths.get(n, max(12, min(len(n) + 2, 40)))):.7g}" customWidth="1"/>'
+        f'width="{_width(column_width(sheet.widths, n)):.7g}" customWidth="1"/>'
         for i, n in enumerate(names)
     )
-    selected = ' tabSelected="1"' if first else ""
-    head = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
-        f'<dimension ref="A1:{last_col}{last_row}"/>'
-        f'<sheetViews><sheetView{selected} workbookViewId="0">'
-        f'<pane ySplit="{header_row}" topLeftCell="A{header_row + 1}" activePane="bottomLeft" '
-        'state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>'
-        f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
-    )
-    head += "".join(_static_row(i + 1, [("A", line, BOLD)]) for i, line in enumerate(title_lines))
-    head += _static_row(header_row, [(column_letter(i), n, HEADER) for i, n in enumerate(names)])
-    tail = "</sheetData>"
-    if rows:
-        tail += f'<autoFilter ref="A{header_row}:{last_col}{last_row}"/>'
-    tail += (
-        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
-        'footer="0.3"/></worksheet>'
-    )
-    return _SheetPart(
-        name=sheet_name,
-        head=head,
-        query=_rows_query(columns, sheet),
-        params={"table": sheet.table, "first": header_row + 1, "skip": skip, "take": rows},
-        tail=tail,
-        filter_ref=f"$A${header_row}:${last_col}${last_row}" if rows else None,
-    )
+    query = _rows_query(columns, sheet)
+    (rows,) = con.execute(
+        "SELECT count(*) FROM query_table($table)", {"table": sheet.table}
+    ).fetchall()[0]
+    parts = []
+    for i, part in enumerate(sheet_parts(sheet.name, len(sheet.title_lines), rows, max_rows)):
+        title_lines = (*sheet.title_lines, *part.notes)
+        header_row = rows_above_data(len(title_lines))
+        last_row = header_row + part.take
+        selected = ' tabSelected="1"' if first and i == 0 else ""
+        head = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
+            f'<dimension ref="A1:{last_col}{last_row}"/>'
+            f'<sheetViews><sheetView{selected} workbookViewId="0">'
+            f'<pane ySplit="{header_row}" topLeftCell="A{header_row + 1}" '
+            'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/>'
+            f'</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols>'
+            "<sheetData>"
+        )
+        head += "".join(
+            _static_row(r + 1, [("A", line, BOLD)]) for r, line in enumerate(title_lines)
+        )
+        head += _static_row(
+            header_row, [(column_letter(c), n, HEADER) for c, n in enumerate(names)]
+        )
+        tail = "</sheetData>"
+        if part.take:
+            tail += f'<autoFilter ref="A{header_row}:{last_col}{last_row}"/>'
+        tail += (
+            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+            'footer="0.3"/></worksheet>'
+        )
+        params = {"table": sheet.table, "first": header_row + 1}
+        parts.append(
+            _SheetPart(
+                name=part.name,
+                head=head,
+                query=query,
+                params=params | {"skip": part.skip, "take": part.take},
+                tail=tail,
+                filter_ref=f"$A${header_row}:${last_col}${last_row}" if part.take else None,
+            )
+        )
+    return parts
 
 
 def write_tables_xlsx(
@@ -356,7 +333,7 @@ def _package_parts(sheets: list[tuple[str, str | None]]) -> list[tuple[str, str]
         for n, (name, _) in zip(numbers, sheets, strict=True)
     )
     sheet_rels = "".join(
-        f'<Relationship Id="rId{n}" Type="{DOC_REL}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+        f'<Relationship Id="rId{n}" Type="{REL_NS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
         for n in numbers
     )
     return [
@@ -375,7 +352,7 @@ def _package_parts(sheets: list[tuple[str, str | None]]) -> list[tuple[str, str]
         (
             "_rels/.rels",
             xml + f'<Relationships xmlns="{PKG_REL_NS}">'
-            f'<Relationship Id="rId1" Type="{DOC_REL}/officeDocument" '
+            f'<Relationship Id="rId1" Type="{REL_NS}/officeDocument" '
             'Target="xl/workbook.xml"/></Relationships>',
         ),
         (
@@ -387,7 +364,7 @@ def _package_parts(sheets: list[tuple[str, str | None]]) -> list[tuple[str, str]
         (
             "xl/_rels/workbook.xml.rels",
             xml + f'<Relationships xmlns="{PKG_REL_NS}">{sheet_rels}'
-            f'<Relationship Id="rId{len(sheets) + 1}" Type="{DOC_REL}/styles" '
+            f'<Relationship Id="rId{len(sheets) + 1}" Type="{REL_NS}/styles" '
             'Target="styles.xml"/></Relationships>',
         ),
         ("xl/styles.xml", xml + _styles()),

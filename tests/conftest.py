@@ -1,4 +1,4 @@
-"""Shared fixtures: one Prefect test server per session, isolated from the user's Prefect home."""
+"""Shared fixtures: one Prefect server per test worker, isolated from the user's Prefect home."""
 
 from __future__ import annotations
 
@@ -23,9 +23,25 @@ def pytest_unconfigure(config):
 
 
 @pytest.fixture(scope="session")
-def prefect_harness():
-    """A real, temporary Prefect server and database for flow runs in this session."""
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_api(tmp_path_factory):
+    """One real Prefect server for this test worker's session (tests/prefect_server.py)."""
+    from tests.prefect_server import prefect_server
 
-    with prefect_test_harness(server_startup_timeout=60):
+    with prefect_server(tmp_path_factory.mktemp("prefect-home")) as api:
+        yield api
+        # This process's logs and events of flows run here reach the server before it stops
+        # (else Prefect retries sending them to a closed port at exit).
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=30)
+        EventsWorker.drain_all(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(prefect_api):
+    """Flow runs in this process go to the session's Prefect server."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: prefect_api.url}):
         yield

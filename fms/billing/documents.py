@@ -12,7 +12,6 @@ the amounts are reached (SAMM C9.10; README.md "Rules").
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -84,41 +83,9 @@ CASE_DETAIL_FIELDS: tuple[str, ...] = (
 
 DIFFERENCE_FIELDS = ("level", "case_id", "field", "old_value", "new_value")
 
-# Case-detail figures in dollars (currency cells); other Decimals (the surcharge rate,
-# arrearage dollar-days) are plain numbers.
-MONEY_FIELDS = frozenset(
-    {
-        "delivered_value",
-        "expenditures",
-        "performance",
-        "forecast_current_quarter",
-        "forecast_covered_quarter",
-        "forecast_costs",
-        "termination_liability_reported",
-        "termination_liability",
-        "surcharge",
-        "forecast_cumulative",
-        "scheduled_cumulative",
-        "requirement",
-        "collections_cumulative",
-        "amount_due",
-        "previous_requirement",
-        "arrearage",
-        "purchaser_interest",
-        "interest",
-    }
-)
-
-
-@dataclass(frozen=True)
-class StatementFiles:
-    workbook: Path
-    case_detail: Path
-    differences: Path | None = None
-
-    @property
-    def paths(self) -> tuple[Path, ...]:
-        return tuple(p for p in (self.workbook, self.case_detail, self.differences) if p)
+# Case-detail Decimals are dollars (currency cells) but for the surcharge rate and the arrearage
+# dollar-days, plain numbers.
+MONEY_FIELDS = frozenset(CASE_DETAIL_FIELDS) - {"surcharge_rate", "arrearage_dollar_days"}
 
 
 def statement_stem(country_code: str, period_end: date, revision: int | None) -> str:
@@ -170,8 +137,9 @@ def write_statement_files(
     cases: Sequence[Mapping[str, object]],
     revision: int | None,
     differences: Sequence[Mapping[str, object]] = (),
-) -> StatementFiles:
-    """Write one purchaser's workbook, case-detail CSV and any difference report in `folder`."""
+) -> tuple[Path, ...]:
+    """Write one purchaser's workbook, case-detail CSV and any difference report in `folder`;
+    return their paths."""
     country = str(purchaser["country_code"])
     foreign = sorted({str(c["case_id"]) for c in cases if c["country_code"] != country})
     if foreign:
@@ -192,9 +160,10 @@ def write_statement_files(
     diff_rows = [[row[f] for f in DIFFERENCE_FIELDS] for row in differences]
     if differences:
         sheets.append(Sheet(name="Changes", columns=DIFFERENCE_FIELDS, rows=diff_rows))
-    workbook = write_xlsx(folder / f"{stem}.xlsx", sheets)
-    detail = write_csv(folder / f"{stem}.csv", CASE_DETAIL_FIELDS, detail_rows)
-    diff_path = None
+    paths = (
+        write_xlsx(folder / f"{stem}.xlsx", sheets),
+        write_csv(folder / f"{stem}.csv", CASE_DETAIL_FIELDS, detail_rows),
+    )
     if differences:
-        diff_path = write_csv(folder / f"{stem}_differences.csv", DIFFERENCE_FIELDS, diff_rows)
-    return StatementFiles(workbook, detail, diff_path)
+        paths += (write_csv(folder / f"{stem}_differences.csv", DIFFERENCE_FIELDS, diff_rows),)
+    return paths

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from fms.billing.documents import StatementFiles, statement_stem, write_statement_files
+from fms.billing.documents import statement_stem, write_statement_files
 from fms.billing.statements import FULL_RUN, build_purchaser_statements
 from fms.billing.tables import (
     CANDIDATE_CASE_STATEMENTS,
@@ -53,17 +53,11 @@ JOB = "quarterly-billing"  # its row in `publications`
 
 @dataclass(frozen=True)
 class PublicationResult:
-    period_end: date
-    out_dir: Path
     published: dict[str, int] = field(default_factory=dict)  # purchaser -> its new revision
     unchanged: dict[str, int] = field(default_factory=dict)  # purchaser -> its standing revision
     # Purchasers published for the quarter with no case in the candidate: left as published.
     withdrawn: tuple[str, ...] = ()
     files: tuple[Path, ...] = ()  # files written by this call
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.published)
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
@@ -156,8 +150,6 @@ def publish_statements(
     if new_revisions or missing:
         files = _publish_folder(con, params, out_dir, run_id, new_revisions, missing, published_at)
     return PublicationResult(
-        period_end=period_end,
-        out_dir=out_dir,
         published=new_revisions,
         unchanged=unchanged,
         withdrawn=withdrawn,
@@ -237,16 +229,12 @@ def _insert_revisions(
     )
 
 
-def expected_files(country_code: str, period_end: date, revision: int) -> list[str]:
-    stem = statement_stem(country_code, period_end, revision)
-    names = [f"{stem}.xlsx", f"{stem}.csv"]
-    if revision > 1:
-        names.append(f"{stem}_differences.csv")
-    return names
-
-
 def _files_present(out_dir: Path, country_code: str, period_end: date, revision: int) -> bool:
-    return all((out_dir / n).exists() for n in expected_files(country_code, period_end, revision))
+    """The files `write_statement_files` writes for the revision (a difference report from
+    revision 2 on) are all in `out_dir`."""
+    stem = statement_stem(country_code, period_end, revision)
+    names = [f"{stem}.xlsx", f"{stem}.csv"] + ([f"{stem}_differences.csv"] if revision > 1 else [])
+    return all((out_dir / n).exists() for n in names)
 
 
 def _keep_existing(out_dir: Path, staging: Path) -> None:
@@ -276,27 +264,11 @@ def _write_published_files(
     written: list[Path] = []
     for country, revision in sorted(to_write.items()):
         key = {"cc": country, "e": period_end, "rev": revision}
-        purchaser = _records(
-            con,
-            "SELECT * FROM main.purchaser_statements "
-            "WHERE country_code = $cc AND period_end = $e AND revision = $rev",
-            key,
-        )[0]
-        cases = _records(
-            con,
-            "SELECT * FROM main.billing_statements "
-            "WHERE country_code = $cc AND period_end = $e AND revision = $rev "
-            "ORDER BY case_id",
-            key,
-        )
-        differences = _records(
-            con,
-            "SELECT * FROM main.billing_statement_differences "
-            "WHERE country_code = $cc AND period_end = $e AND revision = $rev ORDER BY line",
-            key,
-        )
+        purchaser = _records(con, read_sql("publish/billing_select_purchaser_revision"), key)[0]
+        cases = _records(con, read_sql("publish/billing_select_case_revisions"), key)
+        differences = _records(con, read_sql("publish/billing_select_revision_differences"), key)
         files = write_statement_files(staging, purchaser, cases, revision, differences)
-        written.extend(out_dir / p.name for p in files.paths)
+        written.extend(out_dir / p.name for p in files)
     return tuple(written)
 
 
@@ -327,6 +299,6 @@ def write_adhoc_statements(
                 "ORDER BY case_id",
                 {"t": candidate_table, "e": period_end, "cc": purchaser["country_code"]},
             )
-            files: StatementFiles = write_statement_files(staging, purchaser, cases, None)
-            written.extend(Path(out_dir) / p.name for p in files.paths)
+            files = write_statement_files(staging, purchaser, cases, None)
+            written.extend(Path(out_dir) / p.name for p in files)
     return tuple(written)

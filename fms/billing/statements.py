@@ -7,6 +7,7 @@ records (`main.billing_statements`, `main.purchaser_statements`).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
 import duckdb
@@ -42,7 +43,8 @@ def _period(timeline: BillingTimeline) -> dict[str, date]:
 
 
 def timeline_parameters(period_end: date) -> dict[str, object]:
-    """The dates the billing SQL binds, all from Table C9.T16 (`billing_timeline`).
+    """The dates the billing SQL binds, all from Table C9.T16 (`billing_timeline`): every field
+    of the quarter's timeline and its first day.
 
     `periods` lists E and the two quarter ends before it: the requirement of each is recomputed
     by the same rules as of its own quarter end (previous statement -> arrearage; both -> the
@@ -51,15 +53,7 @@ def timeline_parameters(period_end: date) -> dict[str, object]:
     current = billing_timeline(period_end)
     previous = billing_timeline(current.previous_period_end)
     before_previous = billing_timeline(previous.previous_period_end)
-    return {
-        "period_end": current.period_end,
-        "statement_date": current.statement_date,
-        "payment_due_date": current.payment_due_date,
-        "covers_start": current.covers_start,
-        "covers_end": current.covers_end,
-        "current_quarter_start": current.current_quarter_start,
-        "current_quarter_end": current.current_quarter_end,
-        "previous_period_end": current.previous_period_end,
+    return asdict(current) | {
         "quarter_start": current.quarter_start,
         "periods": [_period(t) for t in (current, previous, before_previous)],
     }

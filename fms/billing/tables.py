@@ -11,15 +11,8 @@ from fms.sqlfiles import read_sql
 _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
 
 # The published records (every revision); only fms.billing.publication writes them.
-PUBLISHED_CASE_STATEMENTS = "main.billing_statements"
-PUBLISHED_PURCHASER_STATEMENTS = "main.purchaser_statements"
-PUBLISHED_DIFFERENCES = "main.billing_statement_differences"
 PUBLISHED_TABLES = frozenset(
-    {
-        PUBLISHED_CASE_STATEMENTS,
-        PUBLISHED_PURCHASER_STATEMENTS,
-        PUBLISHED_DIFFERENCES,
-    }
+    {"main.billing_statements", "main.purchaser_statements", "main.billing_statement_differences"}
 )
 
 # Where a run's candidate statements go by default: validated there, then published.
@@ -34,14 +27,10 @@ def checked_table_name(table: str) -> str:
     return table
 
 
-def qualified(table: str) -> str:
-    return table if "." in table else f"main.{table}"
-
-
 def checked_candidate_table(table: str) -> str:
     """A table a mart may replace: never one of the published records."""
     checked_table_name(table)
-    if qualified(table) in PUBLISHED_TABLES:
+    if table in PUBLISHED_TABLES or f"main.{table}" in PUBLISHED_TABLES:
         raise ValueError(
             f"{table} holds published statements (every revision): build candidates elsewhere, "
             "e.g. staging.billing_statements, and publish them with publish_statements"

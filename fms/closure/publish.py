@@ -21,35 +21,20 @@ import duckdb
 
 from fms.formatting import dollars
 from fms.publication import check_as_of
-from fms.sqlfiles import temporary_tables
+from fms.sqlfiles import query, temporary_tables
 from fms.table_workbook import TableSheet, money_columns, write_table_csv, write_tables_xlsx
 
-# The publishing queries' results, one temporary table each while the files are written.
+# The publishing queries' results, one temporary table each while the files are written:
+# (SQL file, order, the columns a listing carries only to be ordered by).
 WORKLIST = "closure_worklist_listing"
 FUNDS_LOCKED = "closure_funds_locked_listing"
 BUY_BACKS = "closure_buy_back_listing"
+POSITION = "listing_position"
 LISTINGS = {
     WORKLIST: ("reports/closure_worklist", ("worklist_rank",), frozenset()),
-    FUNDS_LOCKED: (
-        "reports/closure_funds_locked_by_purchaser",
-        ("listing_position",),
-        frozenset({"listing_position"}),
-    ),
-    BUY_BACKS: (
-        "reports/closure_buy_back_listing",
-        ("listing_position",),
-        frozenset({"listing_position"}),
-    ),
+    FUNDS_LOCKED: ("reports/closure_funds_locked_by_purchaser", (POSITION,), frozenset({POSITION})),
+    BUY_BACKS: ("reports/closure_buy_back_listing", (POSITION,), frozenset({POSITION})),
 }
-# Tables are named by the caller and read through query_table($table): a bound name, never
-# text formatted into SQL.
-WORKLIST_TOTALS = """
-    SELECT count(*) FILTER (WHERE ready),
-           count(*),
-           coalesce(sum(funds_released_on_closure) FILTER (WHERE ready), 0),
-           count(*) FILTER (WHERE ready AND overdue)
-    FROM query_table($table)
-"""
 
 
 def publish_closure_outputs(
@@ -90,9 +75,9 @@ def _csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Path:
 
 def _write_files(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date) -> dict[str, Path]:
     stamp = f"{as_of:%Y%m%d}"
-    ready, cases, released, overdue_ready = con.execute(
-        WORKLIST_TOTALS, {"table": WORKLIST}
-    ).fetchall()[0]
+    ((ready, cases, released, overdue_ready),) = query(
+        con, "reports/closure_worklist_totals", {"table": WORKLIST}
+    )
     heading = (
         f"Closure worklist as of {as_of.isoformat()}",
         f"{ready} of {cases} cases ready to close, {overdue_ready} of them more than "

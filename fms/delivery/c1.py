@@ -61,21 +61,24 @@ def c1_record_problem(record: str | None, quantity_overflow: bool | None) -> str
     return None
 
 
-def read_c1_records(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """The records of a c1_transactions table in file order (case_id, line_number).
+def write_c1_file(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> Path:
+    """Write the C1 file from a c1_transactions table: ASCII, one record per line, each line
+    ended by `\\n`, sorted by (case_id, line_number); atomically (whole or not at all).
 
-    Raises C1FileError naming every record that cannot be sent.
+    Refuses (C1FileError naming every record that cannot be sent, nothing written) when any
+    record is not exactly 80 printable ASCII characters or its quantity overflowed. An empty
+    table gives an empty file.
     """
     rows = con.execute(
         "SELECT case_id, line_number, record, quantity_overflow FROM query_table($table) "
         "ORDER BY case_id, line_number",
         {"table": table},
     ).fetchall()
-    problems = []
-    for case, line, record, overflow in rows:
-        problem = c1_record_problem(record, overflow)
-        if problem:
-            problems.append(f"{case} line {line:03d}: {problem}")
+    problems = [
+        f"{case} line {line:03d}: {problem}"
+        for case, line, record, overflow in rows
+        if (problem := c1_record_problem(record, overflow))
+    ]
     if problems:
         shown = "; ".join(problems[:20])
         more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
@@ -83,18 +86,7 @@ def read_c1_records(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
             f"C1 file not written: {len(problems)} record(s) of {table} cannot be sent: "
             f"{shown}{more}"
         )
-    return [record for _, _, record, _ in rows]
-
-
-def write_c1_file(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> Path:
-    """Write the C1 file from a c1_transactions table: ASCII, one record per line, each line
-    ended by `\\n`, sorted by (case_id, line_number); atomically (whole or not at all).
-
-    Refuses (C1FileError, nothing written) when any record is not exactly 80 printable ASCII
-    characters or its quantity overflowed. An empty table gives an empty file.
-    """
-    records = read_c1_records(con, table)
-    content = "".join(f"{record}\n" for record in records).encode("ascii")
+    content = "".join(f"{record}\n" for _, _, record, _ in rows).encode("ascii")
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.write_bytes(content)

@@ -15,11 +15,8 @@ import duckdb
 from fms.delivery.c1 import c1_file_name, write_c1_file
 from fms.formatting import dollars
 from fms.publication import check_as_of
-from fms.table_workbook import TableSheet, money_columns, write_table_csv, write_table_xlsx
-
-# Tables are named by the caller and read through query_table($table): a bound name, never text
-# formatted into SQL. The report orders are constants of this module.
-ORDER_BY = {"status": ("case_id", "line_number"), "undelivered": ("case_id",)}
+from fms.sqlfiles import query
+from fms.table_workbook import TableSheet, money_columns, write_table_csv, write_tables_xlsx
 
 
 def publish_delivery_outputs(
@@ -41,46 +38,28 @@ def publish_delivery_outputs(
     check_as_of(con, status_table, as_of)
     check_as_of(con, c1_table, as_of, "reporting_date")
     check_as_of(con, undelivered_table, as_of)
-    stamp = f"{as_of:%Y%m%d}"
-    # First: write_c1_file refuses an unsendable table before anything is written.
+    # First: write_c1_file refuses an unsendable table before anything is written. The other
+    # tables are named by the caller and read through query_table($table): a bound name, never
+    # text formatted into SQL.
     paths = {"c1": write_c1_file(con, c1_table, out_dir / c1_file_name(as_of))}
-
-    # Files are rendered by DuckDB (one row per line can be millions of cells).
-    status_money = money_columns(con, status_table)
-    paths["delivery_status_csv"] = write_table_csv(
-        con, out_dir / f"delivery_status_{stamp}.csv", status_table, ORDER_BY["status"]
+    ((cases, order, delivered, undelivered),) = query(
+        con, "reports/delivery_undelivered_totals", {"table": undelivered_table}
     )
-    paths["delivery_status_xlsx"] = write_table_xlsx(
-        con,
-        out_dir / f"delivery_status_{stamp}.xlsx",
-        TableSheet(
+    reports = {
+        "delivery_status": TableSheet(
             "Delivery status",
             status_table,
-            ORDER_BY["status"],
-            money=status_money,
+            ("case_id", "line_number"),
+            money=money_columns(con, status_table),
             title_lines=(
                 f"Delivery status of open case lines as of {as_of.isoformat()}",
                 "Deliveries reported by the as-of date (SAMM C9.13); estimated = price code E",
             ),
         ),
-    )
-
-    cases, order, delivered, undelivered = con.execute(
-        "SELECT count(*), coalesce(sum(total_order_value), 0), "
-        "coalesce(sum(delivered_value), 0), coalesce(sum(undelivered_value), 0) "
-        "FROM query_table($table)",
-        {"table": undelivered_table},
-    ).fetchall()[0]
-    paths["undelivered_report_csv"] = write_table_csv(
-        con, out_dir / f"undelivered_report_{stamp}.csv", undelivered_table, ORDER_BY["undelivered"]
-    )
-    paths["undelivered_report_xlsx"] = write_table_xlsx(
-        con,
-        out_dir / f"undelivered_report_{stamp}.xlsx",
-        TableSheet(
+        "undelivered_report": TableSheet(
             "Undelivered report",
             undelivered_table,
-            ORDER_BY["undelivered"],
+            ("case_id",),
             money=money_columns(con, undelivered_table),
             title_lines=(
                 f"Undelivered report: open cases as of {as_of.isoformat()} (SAMM C9.15.2.3.1)",
@@ -89,5 +68,11 @@ def publish_delivery_outputs(
                 f"undelivered {dollars(undelivered)}",
             ),
         ),
-    )
+    }
+    # Rendered by DuckDB (one row per line can be millions of cells).
+    for name, sheet in reports.items():
+        stem = f"{name}_{as_of:%Y%m%d}"
+        csv_path = out_dir / f"{stem}.csv"
+        paths[f"{name}_csv"] = write_table_csv(con, csv_path, sheet.table, sheet.order_by)
+        paths[f"{name}_xlsx"] = write_tables_xlsx(con, out_dir / f"{stem}.xlsx", [sheet])
     return paths

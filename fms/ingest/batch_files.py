@@ -42,6 +42,7 @@ MAX_LINE_BYTES = 1_000_000
 # of a run), and each read waits for the GIL between chunks: with 1 MiB chunks, checking the
 # loaded batches of scale large took 1.6 s instead of 1.0 s.
 HASH_CHUNK_BYTES = 16 << 20
+NOT_REGULAR = "not a regular file (folders and links are refused)"
 
 
 class BatchFileError(Exception):
@@ -143,9 +144,7 @@ def read_batch(folder: Path, scan_lines: bool = True, checksums: bool = True) ->
         if path.name == MARKER:
             continue
         if path.is_symlink() or not path.is_file():
-            raise BatchFileError(
-                batch, path.name, "not a regular file (folders and links are refused)"
-            )
+            raise BatchFileError(batch, path.name, NOT_REGULAR)
         entity_name, suffix = path.stem, path.suffix
         if suffix not in SUFFIXES or entity_name not in ENTITY_BY_NAME:
             known = ", ".join(e.name for e in ENTITIES)
@@ -182,9 +181,7 @@ def _inspect(
             sha256, signature = checksum_with_signature(path, sha256_of_file)
         except NotARegularFile:
             # Put in place after the folder's files were listed as regular ones.
-            raise BatchFileError(
-                batch, path.name, "not a regular file (folders and links are refused)"
-            ) from None
+            raise BatchFileError(batch, path.name, NOT_REGULAR) from None
     return BatchFile(entity, path, fmt, sha256, header, lines, signature)
 
 
@@ -270,11 +267,7 @@ def _check_header(batch: str, entity: Entity, file: str, header: tuple[str, ...]
         )
 
 
-def _printable(text: str) -> str:
-    return repr(text[:40])
-
-
 def _listing(names: list[str], shown: int = 10) -> str:
     """Names from the file, quoted and cut, at most `shown` of them: a message stays readable."""
-    listed = ", ".join(_printable(n) for n in names[:shown])
+    listed = ", ".join(repr(n[:40]) for n in names[:shown])
     return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")

@@ -59,10 +59,6 @@ class CsvLines:
     unreadable: np.ndarray = field(default_factory=lambda: _NO_RECORDS)
     mixed_line_ends: bool = False  # some lines end in LF, others in CR LF
 
-    @property
-    def readable_as_is(self) -> bool:
-        return not len(self.unreadable) and not self.mixed_line_ends
-
 
 def scan_lines(
     path: Path, max_commas: int, max_record_bytes: int, chunk_bytes: int = CHUNK_BYTES
@@ -78,7 +74,7 @@ def scan_lines(
 @contextmanager
 def readable_path(path: Path, lines: CsvLines) -> Iterator[Path]:
     """The file itself when DuckDB can read it as it is, else a temporary readable copy."""
-    if lines.readable_as_is:
+    if not len(lines.unreadable) and not lines.mixed_line_ends:
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="fms-csv-") as folder:

@@ -74,8 +74,8 @@ def checksum_with_signature(
     path: Path, checksum: Callable[[BinaryIO], str]
 ) -> tuple[str, FileSignature | None]:
     """`checksum` of the regular file at `path` (never through a link:
-    fms.regular_files.NotARegularFile), and
-    the file's signature when it can be trusted for that checksum."""
+    fms.regular_files.NotARegularFile), and the file's signature when it can be trusted for
+    that checksum."""
     fd = open_regular(path)
     with os.fdopen(fd, "rb") as fh:
         before, taken_ns = _signature(os.fstat(fd)), time.time_ns()
@@ -114,16 +114,9 @@ def unchanged_since_loaded(
     try:
         # The batch's `_SUCCESS` is not one of its files.
         present = {p.name for p in folder.iterdir()} - {BATCH_COMPLETE_MARKER}
+        return present == checksums.keys() and all(
+            sha == checksums[name] and signature_of(folder / name) == signature
+            for name, (sha, signature) in recorded.items()
+        )
     except OSError:
         return False
-    if present != checksums.keys():
-        return False
-    for name, (sha, signature) in recorded.items():
-        if sha != checksums[name]:
-            return False
-        try:
-            if signature_of(folder / name) != signature:
-                return False
-        except OSError:
-            return False
-    return True

@@ -16,7 +16,7 @@ then it waits, and every new batch after it waits behind it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -42,19 +42,13 @@ from fms.ingest.row_checks import reference_check_query, row_check_query
 from fms.ingest.success_marker import MARKER, marker_present
 from fms.sqlfiles import read_sql
 
-REASON_ORDER = list(REASONS)
 # The `row` of a malformed record keeps its first bytes only (DuckDB keeps no more of a record
 # it rejects): the quarantine names the record, it does not hold a 200 MB field.
 REJECT_KEPT_BYTES = 10_000
 # Clean records per bucket when numbering them around rejected ones.
 REJECT_BUCKET = 4096
-# A quarantined row's reason_code, reason and retryable (fms/sql/ingest/quarantine_reasons.sql).
-PROBLEM_SUMMARY = (
-    "primary_reason_code(problems, $reason_order) AS reason_code, "
-    "reason_text(problems, $reason_order) AS reason, "
-    "waits_for_reference(problems, $retryable) AS retryable"
-)
-REASON_PARAMS = {"reason_order": REASON_ORDER, "retryable": sorted(RETRYABLE_REASONS)}
+# The parameters of the macros stating a quarantined row's reasons (quarantine_reasons.sql).
+REASON_PARAMS = {"reason_order": list(REASONS), "retryable": sorted(RETRYABLE_REASONS)}
 
 
 @dataclass
@@ -89,14 +83,8 @@ class BatchResult:
         return sum(e.rows_resolved for e in self.entities)
 
 
-Progress = Callable[[str], None]
-
-
 def load_new_batches(
-    con: duckdb.DuckDBPyConnection,
-    landing: Path,
-    load_date: date,
-    progress: Progress | None = None,
+    con: duckdb.DuckDBPyConnection, landing: Path, load_date: date
 ) -> list[BatchResult]:
     """Load every complete batch folder under `landing` not yet loaded, in name order.
 
@@ -104,16 +92,12 @@ def load_new_batches(
     later batches may correct or refer to it, so they wait for it. A batch without `_SUCCESS`
     and the new ones after it are "waiting".
     """
-    results = []
-    for folder, state in batch_states(con, landing):
-        if state != "new":
-            results.append(BatchResult(folder.name, state))
-            continue
-        batch = read_new_batch(folder)
-        if progress:
-            progress(f"loading batch {batch.name}")
-        results.append(load_batch(con, batch, load_date, progress))
-    return results
+    return [
+        load_batch(con, read_new_batch(folder), load_date)
+        if state == "new"
+        else BatchResult(folder.name, state)
+        for folder, state in batch_states(con, landing)
+    ]
 
 
 def batch_states(con: duckdb.DuckDBPyConnection, landing: Path) -> Iterator[tuple[Path, str]]:
@@ -194,9 +178,7 @@ def _change(name: str, before: dict[str, str], now: dict[str, str]) -> str:
     return "content changed"
 
 
-def load_batch(
-    con: duckdb.DuckDBPyConnection, batch: Batch, load_date: date, progress: Progress | None = None
-) -> BatchResult:
+def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, load_date: date) -> BatchResult:
     """Load one batch in a single transaction: all of it or, on any error, none of it."""
     con.execute("BEGIN TRANSACTION")
     try:
@@ -220,8 +202,6 @@ def load_batch(
             file = by_entity.get(entity.name)
             outcome = EntityLoad(entity.name, file.name if file else None)
             if file is not None:
-                if progress:
-                    progress(f"  {batch.name}/{file.name}")
                 try:
                     _load_file(con, batch.name, seq, file, load_date, loaded_at, outcome)
                 except duckdb.Error as exc:
@@ -241,7 +221,7 @@ def load_batch(
         con.execute("ROLLBACK")
         raise
     finally:
-        _drop_raw_input(con)
+        con.execute("DROP VIEW IF EXISTS temp.raw_input")
         for table in (
             "raw_read",
             "raw_rejects",
@@ -269,96 +249,60 @@ def _check_listed_rows(batch: Batch, file: BatchFile, rows_read: int) -> None:
 
 
 # --- reading a file into raw_input -----------------------------------------------------------
-
-
-def _drop_raw_input(con: duckdb.DuckDBPyConnection) -> None:
-    """raw_input is a view over raw_read for a clean CSV file, a table otherwise."""
-    kind = con.execute(
-        "SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = 'raw_input' "
-        "UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE temporary "
-        "AND table_name = 'raw_input'"
-    ).fetchall()
-    for (what,) in kind:
-        con.execute(f"DROP {what} temp.raw_input")
+# Temp table raw_read holds the text of the rows to judge with their trace; temp view raw_input
+# numbers them (always a view, so one DROP VIEW clears it).
 
 
 def _read_into_raw_input(
     con: duckdb.DuckDBPyConnection, batch: str, seq: int, file: BatchFile
 ) -> int:
-    """Create temp table `raw_input` (text columns + trace) from a file; return the count of
-    malformed CSV records, which are quarantined here."""
-    if file.format == "parquet":
-        _read_parquet_into_raw_input(con, batch, seq, file)
-        return 0
-    return _read_csv_into_raw_input(con, batch, seq, file)
+    """raw_read from the file's records, raw_input numbering them; return the count of
+    malformed CSV records, which are quarantined here.
 
-
-def _text_columns(entity: Entity) -> str:
-    return ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in entity.column_names)
-
-
-def _read_parquet_into_raw_input(
-    con: duckdb.DuckDBPyConnection, batch: str, seq: int, file: BatchFile
-) -> None:
-    _drop_raw_input(con)
-    con.execute(
-        "CREATE TEMP TABLE raw_input AS "
-        "SELECT $batch AS _batch, $seq AS _batch_seq, $file AS _file, "
-        f"file_row_number + 1 AS _row_number, NULL::VARCHAR AS _raw, {_text_columns(file.entity)} "
-        "FROM read_parquet($path, file_row_number = true)",
-        {"batch": batch, "seq": seq, "file": file.name, "path": str(file.path)},
-    )
-
-
-def _read_csv_into_raw_input(
-    con: duckdb.DuckDBPyConnection, batch: str, seq: int, file: BatchFile
-) -> int:
-    """raw_input from a CSV file; malformed records are quarantined here (their count).
-
-    DuckDB reads the file, or the copy of it the line scan asks for (fms.ingest.csv_lines);
+    DuckDB reads a CSV file, or the copy of it the line scan asks for (fms.ingest.csv_lines);
     the records it rejects and those the scan kept from it are the malformed ones. Every
     record the scan counted must be read or malformed: a record never disappears."""
     entity = file.entity
-    for table in ("raw_rejects", "raw_reject_scans"):
-        con.execute(f"DROP TABLE IF EXISTS temp.{table}")
-    with readable_path(file.path, file.lines) as path:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE raw_read AS SELECT $batch AS _batch, "
-            f"$seq AS _batch_seq, $file AS _file, NULL::VARCHAR AS _raw, {_text_columns(entity)} "
-            "FROM read_csv($path, header = true, auto_detect = false, columns = $columns, "
+    reader, options = "read_parquet($path)", {}
+    if file.format == "csv":
+        reader = (
+            "read_csv($path, header = true, auto_detect = false, columns = $columns, "
             "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
             "store_rejects = true, rejects_table = 'raw_rejects', "
-            "rejects_scan = 'raw_reject_scans', max_line_size = $max_line)",
-            {
-                "batch": batch,
-                "seq": seq,
-                "file": file.name,
-                "path": str(path),
-                "columns": {name: "VARCHAR" for name in file.header},
-                "max_line": MAX_LINE_BYTES,
-            },
+            "rejects_scan = 'raw_reject_scans', max_line_size = $max_line)"
         )
-    malformed = _collect_malformed(con, file)
-    read = con.execute("SELECT count(*) FROM raw_read").fetchone()[0]
-    if read + malformed != file.lines.records:
-        raise BatchFileError(
-            batch,
-            file.name,
-            f"DuckDB read {read + malformed:,} records where the line scan counts "
-            f"{file.lines.records:,}: a quote is written so that the two read it differently "
-            '(such as a quoted field, spaces and another quote: "a" "b"); quote each field '
-            "whole and send the file again",
+        options = {"columns": {name: "VARCHAR" for name in file.header}, "max_line": MAX_LINE_BYTES}
+        for table in ("raw_rejects", "raw_reject_scans"):
+            con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    text = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in entity.column_names)
+    with readable_path(file.path, file.lines) as path:  # a Parquet file is read as it is
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE raw_read AS SELECT $batch AS _batch, "
+            f"$seq AS _batch_seq, $file AS _file, NULL::VARCHAR AS _raw, {text} FROM {reader}",
+            {"batch": batch, "seq": seq, "file": file.name, "path": str(path)} | options,
         )
+    malformed = 0
+    if file.format == "csv":
+        malformed = _collect_malformed(con, file)
+        read = con.execute("SELECT count(*) FROM raw_read").fetchone()[0]
+        if read + malformed != file.lines.records:
+            raise BatchFileError(
+                batch,
+                file.name,
+                f"DuckDB read {read + malformed:,} records where the line scan counts "
+                f"{file.lines.records:,}: a quote is written so that the two read it "
+                'differently (such as a quoted field, spaces and another quote: "a" "b"); '
+                "quote each field whole and send the file again",
+            )
     # Malformed records have their numbers; clean records keep file order in raw_read.
     # Interleave both into one 1-based ordinal. Temp-table rowids start at an offset but are
     # consecutive in insertion (= file) order.
     ordinal = "rowid - (SELECT min(rowid) FROM raw_read) + 1"
     names = ", ".join(f'"{c}"' for c in entity.column_names)
-    _drop_raw_input(con)
     if malformed == 0:
         # The usual case: a view numbering raw_read's rows, not a second copy of the file.
         con.execute(
-            "CREATE TEMP VIEW raw_input AS SELECT _batch, _batch_seq, _file, "
+            "CREATE OR REPLACE TEMP VIEW raw_input AS SELECT _batch, _batch_seq, _file, "
             f"{ordinal} AS _row_number, _raw, {names} FROM raw_read"
         )
         return 0
@@ -418,7 +362,7 @@ def _number_around_rejects(con: duckdb.DuckDBPyConnection, ordinal: str, names: 
     con.execute(read_sql("ingest/shift_around_rejects"), {"w": REJECT_BUCKET})
     con.execute(
         f"""
-        CREATE TEMP VIEW raw_input AS
+        CREATE OR REPLACE TEMP VIEW raw_input AS
         SELECT n._batch, n._batch_seq, n._file,
             n.k + sh.before + len(list_filter(sh.inside, lambda s: s < n.k)) AS _row_number,
             n._raw, {names}
@@ -429,15 +373,6 @@ def _number_around_rejects(con: duckdb.DuckDBPyConnection, ordinal: str, names: 
 
 
 # --- judging and applying rows ---------------------------------------------------------------
-
-
-def _parquet_refusals(con: duckdb.DuckDBPyConnection, file: BatchFile) -> dict[str, RefusedColumn]:
-    """The columns of a Parquet file whose type cannot carry their values exactly."""
-    types = con.execute(
-        "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($path))",
-        {"path": str(file.path)},
-    ).fetchall()
-    return refused_columns(file.entity, dict(types))
 
 
 def _judge(
@@ -452,10 +387,7 @@ def _judge(
 
     One statement (typing, row checks, duplicates, references), so the rows are materialized
     once."""
-    q = row_check_query(entity, refused=refused)
-    params = dict(q.params)
-    if "load_date" in params:  # only entities with event dates compare against it
-        params["load_date"] = load_date
+    checked, params = row_check_query(entity, load_date, refused)
     deduped = "SELECT * FROM checked"
     if check_duplicates:
         key = ", ".join(f'"{k}"' for k in entity.key)
@@ -470,7 +402,7 @@ def _judge(
             FROM checked
         """
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE judged AS WITH checked AS ({q.sql}), "
+        f"CREATE OR REPLACE TEMP TABLE judged AS WITH checked AS ({checked}), "
         f"deduped AS ({deduped}) {reference_check_query(entity, 'deduped')}",
         params,
     )
@@ -484,7 +416,9 @@ def _insert_clean_rows(
     `newest`: the rows come from a file of the batch being loaded, so each is the latest
     version of its key (the batch is the latest loaded, and a key given twice in a file is
     quarantined): they replace their keys' current rows as they are. Retried rows keep their
-    own, older batch and may be superseded: their keys are recomputed from history."""
+    own, older batch and may be superseded: the current row of each key they touch is its
+    latest version in history (latest batch loaded, then latest row), whichever order the
+    versions arrived in."""
     cols = ", ".join(f'"{c}"' for c in entity.column_names)
     clean = (
         f"SELECT {cols}, _batch, _batch_seq, _file, _row_number, $loaded_in FROM judged "
@@ -492,37 +426,12 @@ def _insert_clean_rows(
     )
     con.execute(f"INSERT INTO {entity.name}_history {clean}", {"loaded_in": loaded_in})
     if newest:
-        _replace_current(con, entity, clean, {"loaded_in": loaded_in})
-    else:
-        _refresh_current(con, entity)
-
-
-def _touched_keys(con: duckdb.DuckDBPyConnection, entity: Entity) -> str:
-    """Create temp table `touched` (keys of judged's clean rows); return the join condition."""
-    key = ", ".join(f'"{k}"' for k in entity.key)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {key} FROM judged "
-        "WHERE len(problems) = 0"
-    )
-    return " AND ".join(f'x."{k}" = t."{k}"' for k in entity.key)
-
-
-def _replace_current(
-    con: duckdb.DuckDBPyConnection, entity: Entity, clean: str, params: dict
-) -> None:
-    """Upsert the newest versions: delete their keys' current rows, insert them."""
-    has_rows = con.execute(f"SELECT EXISTS (SELECT 1 FROM {entity.name})").fetchall()[0][0]
-    if has_rows:  # a first load of an entity has nothing to replace
-        match = _touched_keys(con, entity)
-        con.execute(f"DELETE FROM {entity.name} AS x USING touched AS t WHERE {match}")
-    con.execute(f"INSERT INTO {entity.name} {clean}", params)
-
-
-def _refresh_current(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
-    """The current row of each key touched by `judged` is its latest version in history
-    (latest batch loaded, then latest row), whichever order the versions arrived in."""
-    match = _touched_keys(con, entity)
-    con.execute(f"DELETE FROM {entity.name} AS x USING touched AS t WHERE {match}")
+        has_rows = con.execute(f"SELECT EXISTS (SELECT 1 FROM {entity.name})").fetchall()[0][0]
+        if has_rows:  # a first load of an entity has nothing to replace
+            _delete_touched_keys(con, entity)
+        con.execute(f"INSERT INTO {entity.name} {clean}", {"loaded_in": loaded_in})
+        return
+    match = _delete_touched_keys(con, entity)
     con.execute(
         f"""
         INSERT INTO {entity.name}
@@ -532,6 +441,19 @@ def _refresh_current(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
             ORDER BY x.batch_seq DESC, x.source_row DESC) = 1
         """
     )
+
+
+def _delete_touched_keys(con: duckdb.DuckDBPyConnection, entity: Entity) -> str:
+    """Delete the current rows of the keys of judged's clean rows, kept in temp table
+    `touched`; return the join condition on them."""
+    key = ", ".join(f'"{k}"' for k in entity.key)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {key} FROM judged "
+        "WHERE len(problems) = 0"
+    )
+    match = " AND ".join(f'x."{k}" = t."{k}"' for k in entity.key)
+    con.execute(f"DELETE FROM {entity.name} AS x USING touched AS t WHERE {match}")
+    return match
 
 
 def _load_file(
@@ -545,25 +467,31 @@ def _load_file(
 ) -> None:
     entity = file.entity
     malformed = _read_into_raw_input(con, batch, seq, file)
-    refused = _parquet_refusals(con, file) if file.format == "parquet" else {}
+    refused = {}
+    if file.format == "parquet":  # the columns whose type cannot carry their values exactly
+        types = con.execute(
+            "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($path))",
+            {"path": str(file.path)},
+        ).fetchall()
+        refused = refused_columns(entity, dict(types))
     _judge(con, entity, load_date, check_duplicates=True, refused=refused)
     raw_json = "json_object(" + ", ".join(f"'{c}', r.\"{c}\"" for c in file.header) + ")"
     con.execute(
         f"""
         INSERT INTO quarantine BY NAME
-        SELECT _batch AS batch, $entity AS entity, _file AS file, _row_number AS row_number,
-            raw_json AS "row", {PROBLEM_SUMMARY}
-        FROM (
-            SELECT j.*, {raw_json} AS raw_json
-            FROM judged AS j JOIN raw_input AS r USING (_row_number)
-            WHERE len(j.problems) > 0
-        )
+        SELECT j._batch AS batch, $entity AS entity, j._file AS file, _row_number AS row_number,
+            {raw_json} AS "row",
+            primary_reason_code(j.problems, $reason_order) AS reason_code,
+            reason_text(j.problems, $reason_order) AS reason,
+            waits_for_reference(j.problems, $retryable) AS retryable
+        FROM judged AS j JOIN raw_input AS r USING (_row_number)
+        WHERE len(j.problems) > 0
         """,
         {"entity": entity.name} | REASON_PARAMS,
     )
     # The file's text is no longer needed: free its memory before the largest inserts.
-    _drop_raw_input(con)
-    con.execute("DROP TABLE IF EXISTS temp.raw_read")
+    con.execute("DROP VIEW temp.raw_input")
+    con.execute("DROP TABLE temp.raw_read")
     _insert_clean_rows(con, entity, batch, newest=True)
     amount = entity.control_amount
     amount_sql = (
@@ -600,20 +528,12 @@ def _retry_quarantined(
 ) -> int:
     """Load rows quarantined only for a missing reference that now resolves; mark them
     resolved in this batch. They keep their own batch, file and row as their trace."""
-    pending = con.execute(
-        "SELECT count(*) FROM quarantine WHERE entity = $e AND resolved_in_batch IS NULL "
-        "AND retryable",
-        {"e": entity.name},
-    ).fetchone()[0]
-    if pending == 0:
-        return 0
     text_cols = ", ".join(
         f'json_extract_string(q."row", \'$."{c}"\') AS "{c}"' for c in entity.column_names
     )
-    _drop_raw_input(con)
     con.execute(
         f"""
-        CREATE TEMP TABLE raw_input AS
+        CREATE OR REPLACE TEMP TABLE raw_read AS
         SELECT q.batch AS _batch, b.batch_seq AS _batch_seq, q.file AS _file,
             q.row_number AS _row_number, q."row" AS _raw, {text_cols}
         FROM quarantine AS q JOIN batches AS b USING (batch)
@@ -621,6 +541,9 @@ def _retry_quarantined(
         """,
         {"e": entity.name},
     )
+    if con.execute("SELECT count(*) FROM raw_read").fetchone()[0] == 0:
+        return 0
+    con.execute("CREATE OR REPLACE TEMP VIEW raw_input AS SELECT * FROM raw_read")
     # Rows from different batches may share a row number: the trace is (batch, row number).
     _judge(con, entity, load_date, check_duplicates=False)
     _insert_clean_rows(con, entity, batch, newest=False)

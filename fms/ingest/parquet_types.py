@@ -21,11 +21,10 @@ from fms.contract import Entity, Kind
 BINARY_FLOATS = frozenset({"FLOAT", "DOUBLE"})  # DuckDB's names; a Parquet FLOAT16 reads as FLOAT
 DECIMAL_TYPE = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$")
 MONEY_SCALE = 2
-REASON_CODES = {Kind.MONEY: "BAD_AMOUNT", Kind.INTEGER: "BAD_NUMBER", Kind.RATE: "BAD_RATE"}
-WHAT_TO_SEND = {
-    Kind.MONEY: "send DECIMAL(18,2), an integer or text",
-    Kind.INTEGER: "send an integer or text",
-    Kind.RATE: "send a DECIMAL or text",
+REFUSALS = {
+    Kind.MONEY: ("BAD_AMOUNT", "send DECIMAL(18,2), an integer or text"),
+    Kind.INTEGER: ("BAD_NUMBER", "send an integer or text"),
+    Kind.RATE: ("BAD_RATE", "send a DECIMAL or text"),
 }
 
 
@@ -41,7 +40,7 @@ def refused_columns(entity: Entity, column_types: Mapping[str, str]) -> dict[str
     `DECIMAL(20,4)`) cannot carry their values exactly."""
     refused = {}
     for col in entity.columns:
-        if col.kind not in REASON_CODES or col.name not in column_types:
+        if col.kind not in REFUSALS or col.name not in column_types:
             continue
         given = column_types[col.name]
         decimal = DECIMAL_TYPE.match(given)
@@ -51,9 +50,10 @@ def refused_columns(entity: Entity, column_types: Mapping[str, str]) -> dict[str
             why = f"a column of {decimal.group(2)} decimals, amounts have {MONEY_SCALE}"
         else:
             continue
+        code, what_to_send = REFUSALS[col.kind]
         refused[col.name] = RefusedColumn(
-            REASON_CODES[col.kind],
+            code,
             f"{col.name} is {given} in this Parquet file: {why}; nothing of the column is "
-            f"loaded, {WHAT_TO_SEND[col.kind]}",
+            f"loaded, {what_to_send}",
         )
     return refused

@@ -13,7 +13,7 @@ need other tables (references, the collection's country) run afterwards, over th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from datetime import date
 
 from fms.contract import MAX_TEXT_LENGTH, Column, Entity, Kind
 from fms.ingest.parquet_types import RefusedColumn
@@ -24,6 +24,13 @@ DATE_SHAPE = r"^([1-9]\d{3}|0[1-9]\d{2}|00[1-9]\d|000[1-9])-\d{2}-\d{2}$"
 MONEY_SHAPE = r"^-?\d{1,16}(\.\d{1,2})?$"
 INTEGER_SHAPE = r"^-?\d{1,18}$"
 RATE_SHAPE = r"^(0(\.\d{1,6})?|\.\d{1,6})$"
+# Kinds typed only from text of their shape: (parameter name, shape, cast of the text `{}`).
+SHAPED = {
+    Kind.DATE: ("date_shape", DATE_SHAPE, "try_cast({} AS DATE)"),
+    Kind.MONEY: ("money_shape", MONEY_SHAPE, "CAST({} AS DECIMAL(18,2))"),
+    Kind.INTEGER: ("integer_shape", INTEGER_SHAPE, "try_cast({} AS BIGINT)"),
+    Kind.RATE: ("rate_shape", RATE_SHAPE, "CAST({} AS DECIMAL(9,6))"),
+}
 TRUE_WORDS = ["true", "1", "y", "yes"]
 FALSE_WORDS = ["false", "0", "n", "no"]
 # The contract's checks of several columns of a row, as macros (fms/sql/ingest/row_rules.sql).
@@ -35,19 +42,16 @@ ROW_RULES = {
 }
 
 
-@dataclass
-class RowCheckQuery:
-    sql: str
-    params: dict[str, object]
-
-
 def _q(name: str) -> str:
     return f'"{name}"'
 
 
 class _Builder:
-    def __init__(self, entity: Entity, refused: Mapping[str, RefusedColumn]) -> None:
+    def __init__(
+        self, entity: Entity, load_date: date, refused: Mapping[str, RefusedColumn]
+    ) -> None:
         self.entity = entity
+        self.load_date = load_date
         self.refused = refused
         self.params: dict[str, object] = {}
         self.problems: list[str] = []
@@ -67,17 +71,10 @@ class _Builder:
         v = _q(f"s_{col.name}")
         if col.name in self.refused:
             return f"NULL::{col.sql_type}"
-        if col.kind is Kind.DATE:
-            return f"CASE WHEN regexp_full_match({v}, {self.param('date_shape', DATE_SHAPE)}) THEN try_cast({v} AS DATE) END"  # noqa: E501
-        if col.kind is Kind.MONEY:
-            ok = f"regexp_full_match({v}, {self.param('money_shape', MONEY_SHAPE)})"
-            return f"CASE WHEN {ok} THEN CAST({v} AS DECIMAL(18,2)) END"
-        if col.kind is Kind.INTEGER:
-            ok = f"regexp_full_match({v}, {self.param('integer_shape', INTEGER_SHAPE)})"
-            return f"CASE WHEN {ok} THEN try_cast({v} AS BIGINT) END"
-        if col.kind is Kind.RATE:
-            ok = f"regexp_full_match({v}, {self.param('rate_shape', RATE_SHAPE)})"
-            return f"CASE WHEN {ok} THEN CAST({v} AS DECIMAL(9,6)) END"
+        if col.kind in SHAPED:
+            name, shape, cast = SHAPED[col.kind]
+            ok = f"regexp_full_match({v}, {self.param(name, shape)})"
+            return f"CASE WHEN {ok} THEN {cast.format(v)} END"
         if col.kind is Kind.BOOLEAN:
             t = self.param("true_words", TRUE_WORDS)
             f = self.param("false_words", FALSE_WORDS)
@@ -116,7 +113,7 @@ class _Builder:
         elif col.kind is Kind.DATE:
             self.problem(present_bad, "BAD_DATE", f"{given} || ' is not a date YYYY-MM-DD'")
             if col.event_date:
-                load_date = self.param("load_date", None)
+                load_date = self.param("load_date", self.load_date)
                 self.problem(
                     f"{t} > {load_date}",
                     "FUTURE_DATE",
@@ -171,11 +168,11 @@ class _Builder:
 
 
 def row_check_query(
-    entity: Entity, source: str = "raw_input", refused: Mapping[str, RefusedColumn] | None = None
-) -> RowCheckQuery:
-    """The typing-and-checking SELECT for `entity` over the text table `source`; the columns
-    `refused` (fms.ingest.parquet_types) are not typed and fail every row."""
-    b = _Builder(entity, refused or {})
+    entity: Entity, load_date: date, refused: Mapping[str, RefusedColumn] | None = None
+) -> tuple[str, dict[str, object]]:
+    """The typing-and-checking SELECT for `entity` over `raw_input`, and its parameters; the
+    columns `refused` (fms.ingest.parquet_types) are not typed and fail every row."""
+    b = _Builder(entity, load_date, refused or {})
     trimmed = ",\n        ".join(
         f"nullif(trim({_q(c.name)}), '') AS {_q('s_' + c.name)}" for c in entity.columns
     )
@@ -192,7 +189,7 @@ def row_check_query(
 WITH v AS (
     SELECT _batch, _batch_seq, _file, _row_number, _raw,
         {trimmed}
-    FROM {source}
+    FROM raw_input
 ),
 t AS (
     SELECT *,
@@ -207,10 +204,10 @@ SELECT _batch, _batch_seq, _file, _row_number, _raw, {columns},
     ELSE []::STRUCT(code VARCHAR, detail VARCHAR)[] END AS problems
 FROM t
 """
-    return RowCheckQuery(sql, b.params)
+    return sql, b.params
 
 
-def reference_check_query(entity: Entity, source: str = "checked") -> str:
+def reference_check_query(entity: Entity, source: str) -> str:
     """Add the problems that need other tables to `source`'s `problems`: references that do
     not resolve in the current tables, and a collection's country disagreeing with its case's.
 

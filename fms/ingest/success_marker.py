@@ -53,28 +53,18 @@ def marker_present(folder: Path) -> bool:
 
 def read_listing(folder: Path) -> dict[str, Listed]:
     """The files the folder's `_SUCCESS` lists, by name (empty: it lists none)."""
-    return parse_listing(_marker_bytes(folder / MARKER))
-
-
-def _marker_bytes(path: Path) -> bytes:
     try:
-        fd = open_regular(path)
+        with os.fdopen(open_regular(folder / MARKER), "rb") as fh:
+            data = fh.read(MAX_MARKER_BYTES + 1)
     except NotARegularFile:
         raise MarkerError("not a regular file (folders and links are refused)") from None
     except OSError as exc:
         raise MarkerError(f"could not be read ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(MAX_MARKER_BYTES + 1)
-    except OSError as exc:
-        raise MarkerError(f"could not be read ({exc.strerror})") from None
-    finally:
-        os.close(fd)
     if len(data) > MAX_MARKER_BYTES:
         raise MarkerError(
             f"larger than {MAX_MARKER_BYTES // 1024} KiB: not a listing of a batch's files"
         )
-    return data
+    return parse_listing(data)
 
 
 def parse_listing(data: bytes) -> dict[str, Listed]:

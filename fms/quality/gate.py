@@ -236,14 +236,10 @@ def _outcome(suite: Suite, spec: dict, r, frame, rows: int) -> ExpectationOutcom
 def _plain(value):
     if value is None:
         return None
-    if hasattr(value, "isoformat"):
+    if isinstance(value, datetime) and not any((value.hour, value.minute, value.second)):
         # pandas turns SQL DATEs into midnight timestamps: show them as the dates they are
-        if (
-            hasattr(value, "time")
-            and hasattr(value, "date")
-            and not any((value.hour, value.minute, value.second))
-        ):
-            return value.date().isoformat()
+        return value.date().isoformat()
+    if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, float) and value != value:  # NaN from pandas for a SQL NULL
         return None

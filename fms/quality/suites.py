@@ -94,7 +94,7 @@ class Suite:
         return cls(doc["name"], doc["scope"], doc["dataset"], key, doc["description"], rules)
 
 
-def load_suites(scope: str | None = None, folder: Path = SUITES_DIR) -> list[Suite]:
+def load_suites(scope: str | None = None) -> list[Suite]:
     """Every suite (of one scope), in name order."""
-    suites = [Suite.from_file(p) for p in sorted(folder.glob("*.yaml"))]
+    suites = [Suite.from_file(p) for p in sorted(SUITES_DIR.glob("*.yaml"))]
     return [s for s in suites if scope is None or s.scope == scope]

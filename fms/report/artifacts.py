@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fms.formatting import NONE, count, dollars, share
+from fms.formatting import count, dollars, share
 from fms.report.figures import RunFigures
 from fms.report.files import REPORT_NAME, RunFile
+from fms.report.page import iso
 
 _NOT_KEY = re.compile(r"[^a-z0-9-]+")
 
@@ -94,9 +95,7 @@ def top_closable_cases_table(f: RunFigures) -> list[dict[str, str]]:
         {
             "case": c["case_id"],
             "purchaser": c["country_code"],
-            "ssc_date": c["supply_services_complete_date"].isoformat()
-            if c["supply_services_complete_date"]
-            else NONE,
+            "ssc_date": iso(c["supply_services_complete_date"]),
             "days_since_ssc": count(c["days_since_ssc"]),
             "overdue": "yes" if c["overdue"] else "no",
             "final_value": dollars(c["final_value"]),
@@ -122,9 +121,7 @@ def purchaser_totals_table(f: RunFigures) -> list[dict[str, str]]:
             "case_value": dollars(p["case_value"]),
             "collections": dollars(p["collections"]),
             "amount_due": dollars(p["amount_due"]),
-            "statement": p["statement_period_end"].isoformat()
-            if p["statement_period_end"]
-            else NONE,
+            "statement": iso(p["statement_period_end"]),
             "funds_locked_in_ready_cases": dollars(p["funds_locked_in_ready_cases"]),
         }
         for p in rows

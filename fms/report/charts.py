@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from fms.formatting import count, dollars, share, short_dollars
@@ -72,21 +73,17 @@ def _axis_number(value, _position) -> str:
     return f"{value:,g}"
 
 
-def _style(ax) -> None:
-    ax.set_facecolor("white")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    for side in ("left", "bottom"):
-        ax.spines[side].set_color("#b8c2cc")
-    ax.tick_params(colors=INK, labelsize=9, length=0)
-    ax.set_axisbelow(True)
-
-
-def _figure(height: float, width: float = WIDTH) -> tuple[Figure, object]:
+def _figure(height: float, width: float = WIDTH, **grid) -> tuple[Figure, object]:
+    """A figure of white, half-framed axes (`grid`: fig.subplots' layout, one axes by default)."""
     fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    ax = fig.subplots()
-    _style(ax)
-    return fig, ax
+    axes = fig.subplots(**grid)
+    for ax in getattr(axes, "flat", [axes]):
+        ax.set_facecolor("white")
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.spines[["left", "bottom"]].set_color("#b8c2cc")
+        ax.tick_params(colors=INK, labelsize=9, length=0)
+        ax.set_axisbelow(True)
+    return fig, axes
 
 
 def _png(fig: Figure) -> bytes:
@@ -96,8 +93,25 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _value_axis(ax, label: str, axis: str = "x", *, money: bool = True) -> None:
+    """The axis bars are measured on: ticks in the unit `label` names (money) or whole numbers
+    (counts), and grid lines."""
+    ticks = getattr(ax, f"{axis}axis")
+    if money:
+        ticks.set_major_formatter(FuncFormatter(_axis_number))
+    else:
+        ticks.set_major_locator(MaxNLocator(integer=True))
+    getattr(ax, f"set_{axis}label")(label, color=MUTED, fontsize=9)
+    ax.grid(axis=axis, color=GRID)
+
+
 def _legend(ax, columns: int) -> None:
+    """The legend in rows above the plot, bars before lines (matplotlib lists lines first)."""
+    handles, names = ax.get_legend_handles_labels()
+    entries = sorted(zip(handles, names, strict=True), key=lambda e: isinstance(e[0], Line2D))
     ax.legend(
+        [handle for handle, _ in entries],
+        [name for _, name in entries],
         loc="lower left",
         bbox_to_anchor=(0, 1.01),
         ncols=columns,
@@ -106,6 +120,16 @@ def _legend(ax, columns: int) -> None:
         handlelength=1.2,
         borderaxespad=0,
     )
+
+
+def _stacked_bars(ax, height: float, segments: list[tuple[list, str, str]]):
+    """Horizontal bars, one per row, stacked left to right from (values, colour, legend label)
+    segments; returns the last segment's bars."""
+    left = [0] * len(segments[0][0])
+    for values, color, label in segments:
+        bars = ax.barh(range(len(left)), values, left=left, height=height, color=color, label=label)
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    return bars
 
 
 def _purchaser_label(row: dict) -> str:
@@ -121,51 +145,28 @@ def purchaser_totals_chart(purchasers: list[dict]) -> Chart | None:
     if not rows:
         return None
     rows.reverse()  # largest at the top of a horizontal chart
-    fig = Figure(figsize=(WIDTH, 1.2 + 0.46 * len(rows)), dpi=DPI, layout="constrained")
-    left, right = fig.subplots(1, 2, sharey=True, width_ratios=[1.7, 1])
-    for ax in (left, right):
-        _style(ax)
+    fig, (left, right) = _figure(
+        1.2 + 0.46 * len(rows), ncols=2, sharey=True, width_ratios=[1.7, 1]
+    )
     ys = range(len(rows))
     unit, unit_label = money_scale(r[c] for r in rows for c in ("case_value", "collections"))
     height = 0.38
-    left.barh(
-        [y + height / 2 for y in ys],
-        _scaled([r["case_value"] for r in rows], unit),
-        height=height,
-        color=NAVY,
-        label="Case value",
-    )
-    left.barh(
-        [y - height / 2 for y in ys],
-        _scaled([r["collections"] for r in rows], unit),
-        height=height,
-        color=TEAL,
-        label="Collections received",
-    )
+    for shift, column, color, label in (
+        (height / 2, "case_value", NAVY, "Case value"),
+        (-height / 2, "collections", TEAL, "Collections received"),
+    ):
+        values = _scaled([r[column] for r in rows], unit)
+        left.barh([y + shift for y in ys], values, height=height, color=color, label=label)
     left.set_yticks(list(ys), [_purchaser_label(r) for r in rows])
-    left.xaxis.set_major_formatter(FuncFormatter(_axis_number))
-    left.set_xlabel(unit_label, color=MUTED, fontsize=9)
-    left.grid(axis="x", color=GRID)
+    _value_axis(left, unit_label)
     _legend(left, 2)
     due_unit, due_label = money_scale(r["amount_due"] for r in rows)
-    bars = right.barh(
-        list(ys),
-        _scaled([r["amount_due"] for r in rows], due_unit),
-        height=0.6,
-        color=AMBER,
-        label="Amount due, latest statement",
-    )
-    right.bar_label(
-        bars,
-        labels=[short_dollars(r["amount_due"]) if r["amount_due"] else "" for r in rows],
-        padding=3,
-        fontsize=8,
-        color=INK,
-    )
-    right.xaxis.set_major_formatter(FuncFormatter(_axis_number))
-    right.set_xlabel(due_label, color=MUTED, fontsize=9)
+    dues = _scaled([r["amount_due"] for r in rows], due_unit)
+    bars = right.barh(list(ys), dues, height=0.6, color=AMBER, label="Amount due, latest statement")
+    printed = [short_dollars(r["amount_due"]) if r["amount_due"] else "" for r in rows]
+    right.bar_label(bars, labels=printed, padding=3, fontsize=8, color=INK)
+    _value_axis(right, due_label)
     right.margins(x=0.22)
-    right.grid(axis="x", color=GRID)
     _legend(right, 1)
     top = rows[-1]
     alt = (
@@ -182,29 +183,18 @@ def billing_trend_chart(quarters: list[dict]) -> Chart | None:
         return None
     billed = any(q["statements"] for q in quarters)
     labels = [q["quarter"] + ("\n(to date)" if q["to_date"] else "") for q in quarters]
-    amounts = [q["collections"] for q in quarters]
-    if billed:
-        amounts += [q["amount_due"] or Decimal(0) for q in quarters]
-        amounts += [q["arrearage"] or Decimal(0) for q in quarters]
-    unit, unit_label = money_scale(amounts)
+    columns = ("collections", "amount_due", "arrearage") if billed else ("collections",)
+    unit, unit_label = money_scale(q[c] for q in quarters for c in columns)
     fig, ax = _figure(3.6)
     xs = range(len(quarters))
     width = 0.38 if billed else 0.6
     if billed:
-        ax.bar(
-            [x - width / 2 for x in xs],
-            _scaled([q["amount_due"] for q in quarters], unit),
-            width=width,
-            color=AMBER,
-            label="Amount due on the quarter's statements",
-        )
-    ax.bar(
-        [x + width / 2 for x in xs] if billed else list(xs),
-        _scaled([q["collections"] for q in quarters], unit),
-        width=width,
-        color=TEAL,
-        label="Collections received in the quarter",
-    )
+        due = _scaled([q["amount_due"] for q in quarters], unit)
+        at = [x - width / 2 for x in xs]
+        ax.bar(at, due, width=width, color=AMBER, label="Amount due on the quarter's statements")
+    collected = _scaled([q["collections"] for q in quarters], unit)
+    at = [x + width / 2 for x in xs] if billed else list(xs)
+    ax.bar(at, collected, width=width, color=TEAL, label="Collections received in the quarter")
     if billed:
         with_statements = [(x, q) for x, q in zip(xs, quarters, strict=True) if q["statements"]]
         ax.plot(
@@ -216,22 +206,8 @@ def billing_trend_chart(quarters: list[dict]) -> Chart | None:
             label="Arrearage (unpaid from earlier statements)",
         )
     ax.set_xticks(list(xs), labels)
-    ax.yaxis.set_major_formatter(FuncFormatter(_axis_number))
-    ax.set_ylabel(unit_label, color=MUTED, fontsize=9)
-    ax.grid(axis="y", color=GRID)
-    handles, names = ax.get_legend_handles_labels()
-    order = sorted(range(len(names)), key=lambda k: names[k].startswith("Arrearage"))
-    ax.legend(
-        [handles[k] for k in order],
-        [names[k] for k in order],
-        loc="lower left",
-        bbox_to_anchor=(0, 1.01),
-        ncols=3,
-        frameon=False,
-        fontsize=9,
-        handlelength=1.2,
-        borderaxespad=0,
-    )
+    _value_axis(ax, unit_label, "y")
+    _legend(ax, 3)
     first, last = quarters[0]["quarter"], quarters[-1]["quarter"]
     if billed:
         latest = [q for q in quarters if q["statements"]][-1]
@@ -257,27 +233,18 @@ def delivery_progress_chart(delivery: list[dict]) -> Chart | None:
     rows = list(reversed(rows))
     unit, unit_label = money_scale(r["delivered_value"] + r["undelivered_value"] for r in rows)
     fig, ax = _figure(1.2 + 0.42 * len(rows))
-    ys = range(len(rows))
     delivered = _scaled([r["delivered_value"] for r in rows], unit)
     undelivered = _scaled([r["undelivered_value"] for r in rows], unit)
-    ax.barh(ys, delivered, height=0.62, color=TEAL, label="Delivered")
-    bars = ax.barh(ys, undelivered, left=delivered, height=0.62, color=PALE, label="Undelivered")
-    ax.bar_label(
-        bars,
-        labels=[
-            share(r["delivered_value"], r["delivered_value"] + r["undelivered_value"])
-            + " delivered"
-            for r in rows
-        ],
-        padding=4,
-        fontsize=8,
-        color=MUTED,
-    )
-    ax.set_yticks(list(ys), [_purchaser_label(r) for r in rows])
-    ax.xaxis.set_major_formatter(FuncFormatter(_axis_number))
-    ax.set_xlabel(unit_label, color=MUTED, fontsize=9)
+    segments = [(delivered, TEAL, "Delivered"), (undelivered, PALE, "Undelivered")]
+    bars = _stacked_bars(ax, 0.62, segments)
+    shares = [
+        share(r["delivered_value"], r["delivered_value"] + r["undelivered_value"]) + " delivered"
+        for r in rows
+    ]
+    ax.bar_label(bars, labels=shares, padding=4, fontsize=8, color=MUTED)
+    ax.set_yticks(range(len(rows)), [_purchaser_label(r) for r in rows])
+    _value_axis(ax, unit_label)
     ax.margins(x=0.16)
-    ax.grid(axis="x", color=GRID)
     _legend(ax, 2)
     delivered_total = sum((r["delivered_value"] for r in rows), Decimal(0))
     undelivered_total = sum((r["undelivered_value"] for r in rows), Decimal(0))
@@ -320,8 +287,7 @@ def closure_funnel_chart(funnel: dict | None) -> Chart | None:
         )
     ax.set_yticks(range(len(stages)), [label for _, label, _ in stages])
     ax.set_xticks([])
-    ax.spines["bottom"].set_visible(False)
-    ax.spines["left"].set_visible(False)
+    ax.spines[["bottom", "left"]].set_visible(False)
     ax.set_xlim(0, widest)
     alt = (
         f"Closure funnel: {count(funnel['in_scope'])} cases in closure scope, "
@@ -339,36 +305,21 @@ def funds_locked_chart(closure_by_purchaser: list[dict]) -> Chart | None:
     rows.reverse()
     unit, unit_label = money_scale(r["funds_locked_in_ready_cases"] for r in rows)
     fig, ax = _figure(1.2 + 0.42 * len(rows))
-    ys = range(len(rows))
     overdue = [r["funds_locked_in_overdue_ready_cases"] for r in rows]
     recent = [r["funds_locked_in_ready_cases"] - o for r, o in zip(rows, overdue, strict=True)]
-    ax.barh(
-        ys,
-        _scaled(overdue, unit),
-        height=0.62,
-        color=RED,
-        label="In cases overdue for closure (SSC > 12 months)",
+    bars = _stacked_bars(
+        ax,
+        0.62,
+        [
+            (_scaled(overdue, unit), RED, "In cases overdue for closure (SSC > 12 months)"),
+            (_scaled(recent, unit), AMBER, "In other ready cases"),
+        ],
     )
-    bars = ax.barh(
-        ys,
-        _scaled(recent, unit),
-        left=_scaled(overdue, unit),
-        height=0.62,
-        color=AMBER,
-        label="In other ready cases",
-    )
-    ax.bar_label(
-        bars,
-        labels=[dollars(r["funds_locked_in_ready_cases"]) for r in rows],
-        padding=4,
-        fontsize=8,
-        color=INK,
-    )
-    ax.set_yticks(list(ys), [_purchaser_label(r) for r in rows])
-    ax.xaxis.set_major_formatter(FuncFormatter(_axis_number))
-    ax.set_xlabel(unit_label, color=MUTED, fontsize=9)
+    locked = [dollars(r["funds_locked_in_ready_cases"]) for r in rows]
+    ax.bar_label(bars, labels=locked, padding=4, fontsize=8, color=INK)
+    ax.set_yticks(range(len(rows)), [_purchaser_label(r) for r in rows])
+    _value_axis(ax, unit_label)
     ax.margins(x=0.3)
-    ax.grid(axis="x", color=GRID)
     _legend(ax, 2)
     total = sum((r["funds_locked_in_ready_cases"] for r in rows), Decimal(0))
     top = rows[-1]
@@ -386,14 +337,11 @@ def blockers_chart(blockers: list[dict]) -> Chart | None:
         return None
     rows = list(reversed(blockers))
     fig, ax = _figure(0.9 + 0.3 * len(rows), HALF_WIDTH)
-    ys = range(len(rows))
-    bars = ax.barh(ys, [r["cases"] for r in rows], height=0.6, color=BLUE)
+    bars = ax.barh(range(len(rows)), [r["cases"] for r in rows], height=0.6, color=BLUE)
     ax.bar_label(bars, labels=[count(r["cases"]) for r in rows], padding=4, fontsize=8, color=INK)
-    ax.set_yticks(list(ys), [r["code"] for r in rows])
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("cases blocked", color=MUTED, fontsize=9)
+    ax.set_yticks(range(len(rows)), [r["code"] for r in rows])
+    _value_axis(ax, "cases blocked", money=False)
     ax.margins(x=0.1)
-    ax.grid(axis="x", color=GRID)
     alt = (
         "Bar chart of cases blocked per blocker code: "
         + ", ".join(f"{r['code']} {count(r['cases'])}" for r in blockers)
@@ -408,20 +356,14 @@ def data_quality_chart(stages: list[dict]) -> Chart | None:
         return None
     rows = list(reversed(stages))
     fig, ax = _figure(0.9 + 0.45 * len(rows), HALF_WIDTH)
-    ys = range(len(rows))
-    left = [0] * len(rows)
-    for column, label, color in (
+    outcomes = (
         ("passed", "Passed", TEAL),
         ("warnings", "Warnings", AMBER),
         ("critical_failures", "Critical failures", RED),
-    ):
-        values = [r[column] for r in rows]
-        ax.barh(ys, values, left=left, height=0.55, color=color, label=label)
-        left = [a + b for a, b in zip(left, values, strict=True)]
-    ax.set_yticks(list(ys), [f"{r['stage']} gate" for r in rows])
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("expectations", color=MUTED, fontsize=9)
-    ax.grid(axis="x", color=GRID)
+    )
+    _stacked_bars(ax, 0.55, [([r[c] for r in rows], color, label) for c, label, color in outcomes])
+    ax.set_yticks(range(len(rows)), [f"{r['stage']} gate" for r in rows])
+    _value_axis(ax, "expectations", money=False)
     _legend(ax, 3)
     alt = (
         "Stacked bar chart of expectations per gate stage: "

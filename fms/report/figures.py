@@ -23,6 +23,7 @@ from fms.sqlfiles import read_sql
 TOP_CASES = 10  # closable cases listed (report table and Prefect table artifact)
 TREND_QUARTERS = 8  # quarters in the billing trend, ending with the one holding the as-of date
 ZERO = Decimal("0.00")
+NOT_BILLED = {"statements": 0, "amount_due": None, "arrearage": None, "interest": None}
 
 JOB_TITLES = {
     "nightly": "Nightly refresh",
@@ -67,7 +68,6 @@ class RunFigures:
     details: list[tuple[str, str]]
     purchasers: list[dict]
     quarters: list[dict]
-    billing_available: bool
     delivery: list[dict] | None
     funnel: dict | None
     blockers: list[dict]
@@ -130,10 +130,6 @@ def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r["qualified_name"] for r in records(con, "report_existing_tables", {})}
 
 
-def _qualified(table: str) -> str:
-    return table if "." in table else f"main.{table}"
-
-
 def _as_date(value: object) -> date | None:
     if value is None or isinstance(value, date):
         return value
@@ -194,11 +190,9 @@ def run_details(run_summary: dict) -> list[tuple[str, str]]:
 def _stage_quality(quality: list | None) -> dict[str, StageQuality]:
     stages: dict[str, StageQuality] = {}
     for report in quality or []:
-        seen = stages.get(report.stage, StageQuality(0, 0.0))
-        stages[report.stage] = StageQuality(
-            seen.rows_validated + sum(report.rows_validated.values()),
-            seen.seconds + report.seconds,
-        )
+        seen = stages.setdefault(report.stage, StageQuality(0, 0.0))
+        seen.rows_validated += sum(report.rows_validated.values())
+        seen.seconds += report.seconds
     return stages
 
 
@@ -214,80 +208,55 @@ def _examples(text: str | None, column: str | None) -> str:
     for example in examples:
         # The checked column's own value (delivered_within_ordered=False) says nothing new.
         keys = {k: v for k, v in example.items() if k != column} or example
-        shown.append(", ".join(f"{k}={_example_value(v)}" for k, v in keys.items()))
+        # GX hands dates back as midnight timestamps: a date reads better.
+        shown.append(", ".join(f"{k}={str(v).removesuffix('T00:00:00')}" for k, v in keys.items()))
     return "; ".join(shown)
 
 
-def _example_value(value: object) -> str:
-    # GX hands dates back as midnight timestamps: a date reads better.
-    text = str(value)
-    return text.removesuffix("T00:00:00")
+def _statement_tables(tables: ReportTables, have: set[str]) -> dict | None:
+    """The statement tables as the report queries bind them, or None while they do not exist."""
+    named = {
+        "purchaser_statements_table": tables.purchaser_statements,
+        "case_statements_table": tables.billing_statements,
+    }
+    return named if set(named.values()) <= have else None
 
 
 def _purchaser_totals(
     con: duckdb.DuckDBPyConnection,
     filters: dict,
-    tables: ReportTables,
-    have: set[str],
+    statements: dict | None,
+    closure_by_purchaser: list[dict],
 ) -> list[dict]:
     """Totals by purchaser: portfolio, latest amount due, funds locked, merged by country."""
     rows = {r["country_code"]: r for r in records(con, "report_purchaser_portfolio", filters)}
     for r in rows.values():
-        r |= {
-            "amount_due": None,
-            "statement_period_end": None,
-            "funds_locked_in_ready_cases": None,
-            "ready_cases": None,
-        }
-    statement_tables = {
-        "purchaser_statements_table": tables.purchaser_statements,
-        "case_statements_table": tables.billing_statements,
-    }
-    if {_qualified(t) for t in statement_tables.values()} <= have:
-        for bill in records(con, "report_amount_due_by_purchaser", filters | statement_tables):
+        r |= dict.fromkeys(
+            ("amount_due", "statement_period_end", "funds_locked_in_ready_cases", "ready_cases")
+        )
+    if statements:
+        for bill in records(con, "report_amount_due_by_purchaser", filters | statements):
             row = rows.get(bill["country_code"])
             if row is not None:
                 row["amount_due"] = bill["amount_due"]
                 row["statement_period_end"] = bill["period_end"]
-    if _qualified(tables.closure_readiness) in have:
-        closure = records(
-            con,
-            "report_closure_by_purchaser",
-            _without_as_of(filters) | {"readiness_table": tables.closure_readiness},
-        )
-        for c in closure:
-            row = rows.get(c["country_code"])
-            if row is not None:
-                row["funds_locked_in_ready_cases"] = c["funds_locked_in_ready_cases"]
-                row["ready_cases"] = c["ready_cases"]
+    for c in closure_by_purchaser:
+        row = rows.get(c["country_code"])
+        if row is not None:
+            row["funds_locked_in_ready_cases"] = c["funds_locked_in_ready_cases"]
+            row["ready_cases"] = c["ready_cases"]
     return list(rows.values())
 
 
-def _without_as_of(filters: dict) -> dict:
-    return {k: v for k, v in filters.items() if k != "as_of"}
-
-
-def _quarters(
-    con: duckdb.DuckDBPyConnection, filters: dict, tables: ReportTables, have: set[str]
-) -> tuple[list[dict], bool]:
+def _quarters(con: duckdb.DuckDBPyConnection, filters: dict, statements: dict | None) -> list[dict]:
     """Collections per quarter of the window, with what the statements of that quarter billed."""
     quarters = records(con, "report_collections_by_quarter", filters | {"quarters": TREND_QUARTERS})
+    billed = records(con, "report_billing_by_quarter", filters | statements) if statements else []
+    by_end = {b["period_end"]: b for b in billed}
     for q in quarters:
-        q |= {"statements": 0, "amount_due": None, "arrearage": None, "interest": None}
-    statement_tables = {
-        "purchaser_statements_table": tables.purchaser_statements,
-        "case_statements_table": tables.billing_statements,
-    }
-    available = {_qualified(t) for t in statement_tables.values()} <= have
-    if available:
-        by_end = {q["quarter_end"]: q for q in quarters}
-        for billed in records(con, "report_billing_by_quarter", filters | statement_tables):
-            q = by_end.get(billed["period_end"])
-            if q is not None:
-                q.update(
-                    {k: billed[k] for k in ("statements", "amount_due", "arrearage", "interest")}
-                )
-    return quarters, available
+        b = by_end.get(q["quarter_end"], NOT_BILLED)
+        q |= {k: b[k] for k in NOT_BILLED}
+    return quarters
 
 
 def read_run_figures(
@@ -316,20 +285,17 @@ def read_run_figures(
     purchaser = purchaser or run_summary.get("purchaser")
     case_id = case_id or run_summary.get("case_id")
     run_id = str(run_summary.get("run_id", ""))
-    filters = {"as_of": as_of, "purchaser": purchaser, "case_id": case_id}
-    selection = _without_as_of(filters)
+    selection = {"purchaser": purchaser, "case_id": case_id}
+    filters = {"as_of": as_of} | selection
     have = existing_tables(con)
 
-    quarters, billing_available = _quarters(con, filters, tables, have)
+    statements = _statement_tables(tables, have)
     delivery = None
-    if _qualified(tables.delivery_status) in have:
-        delivery = records(
-            con,
-            "report_delivery_progress",
-            selection | {"delivery_status_table": tables.delivery_status},
-        )
+    if tables.delivery_status in have:
+        on_status = selection | {"delivery_status_table": tables.delivery_status}
+        delivery = records(con, "report_delivery_progress", on_status)
     funnel, blockers, closure_by_purchaser, closable = None, [], [], []
-    if _qualified(tables.closure_readiness) in have:
+    if tables.closure_readiness in have:
         on_readiness = selection | {"readiness_table": tables.closure_readiness}
         funnel = records(con, "report_closure_funnel", on_readiness)[0]
         blockers = records(
@@ -356,9 +322,8 @@ def read_run_figures(
         case_id=case_id,
         tables=tables,
         details=run_details(run_summary),
-        purchasers=_purchaser_totals(con, filters, tables, have),
-        quarters=quarters,
-        billing_available=billing_available,
+        purchasers=_purchaser_totals(con, filters, statements, closure_by_purchaser),
+        quarters=_quarters(con, filters, statements),
         delivery=delivery,
         funnel=funnel,
         blockers=blockers,

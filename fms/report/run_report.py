@@ -1,14 +1,12 @@
-"""Write a run's HTML report: read the figures, draw the charts, render one self-contained page."""
+"""Write a run's HTML report: draw the charts of figures already read, render one page."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 from fms.outputs import atomic_path
 from fms.report import charts
-from fms.report.figures import ReportTables, RunFigures, read_run_figures
+from fms.report.figures import RunFigures
 from fms.report.files import RunFile, run_files
 from fms.report.page import render_page
 
@@ -38,52 +36,9 @@ def report_files(
     )
 
 
-def render_run_report(
-    figures: RunFigures,
-    out_path: Path,
-    files: list[RunFile],
-) -> Path:
+def render_run_report(figures: RunFigures, out_path: Path, files: list[RunFile]) -> Path:
     """Write the page for figures already read; return its path."""
     html = render_page(figures, draw_charts(figures), files)
     with atomic_path(Path(out_path)) as tmp:
         tmp.write_text(html, encoding="utf-8")
     return Path(out_path)
-
-
-def build_run_report(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    job: str,
-    run_summary: dict,
-    out_path: Path,
-    quality: list | None = None,
-    tables: ReportTables | None = None,
-    final_dir: Path | None = None,
-    purchaser: str | None = None,
-    case_id: str | None = None,
-) -> Path:
-    """Write the run report (one self-contained HTML file, normally `run_report.html`).
-
-    Args:
-        con: the warehouse, after the run published (or staged) its marts.
-        job: nightly, quarterly-billing, delivery-report or closure.
-        run_summary: the flow's summary (run_id, as_of or period_end, warehouse, files...).
-        out_path: where to write the page (in the run's work folder).
-        quality: the run's QualityReport objects (adds rows validated per gate).
-        tables: which marts to read (default: the published ones in main).
-        final_dir: the folder the page will be read from (links are relative to it; default:
-            the folder of out_path).
-        purchaser, case_id: an ad-hoc run's selection.
-    """
-    out_path = Path(out_path)
-    figures = read_run_figures(
-        con,
-        job=job,
-        run_summary=run_summary,
-        quality=quality,
-        tables=tables,
-        purchaser=purchaser,
-        case_id=case_id,
-    )
-    files = report_files(figures, run_summary, out_path.parent, Path(final_dir or out_path.parent))
-    return render_run_report(figures, out_path, files)

@@ -8,8 +8,10 @@ from hypothesis import strategies as st
 
 from fms.billing.timeline import (
     billing_timeline,
+    check_billable,
     is_quarter_end,
     last_quarter_end_before,
+    quarter_end,
     quarter_label,
 )
 from tests.handbuilt import d
@@ -103,3 +105,29 @@ def test_last_quarter_end_before_is_a_quarter_end_within_a_quarter_of_the_day(da
 def test_quarter_label_names_the_quarter_in_file_names():
     assert quarter_label(d("2026-09-30")) == "2026Q3"
     assert quarter_label(d("2026-01-01")) == "2026Q1"
+
+
+@pytest.mark.parametrize(
+    "period_end, today, suggested",
+    [
+        (d("2026-09-29"), d("2026-11-05"), "2026-09-30"),
+        (d("2026-08-14"), d("2026-11-05"), "2026-06-30"),  # nearer the quarter end before it
+        (d("2026-12-30"), d("2026-12-01"), "2026-09-30"),  # the nearest has not ended
+        (d("2026-02-28"), d("2026-12-01"), "2026-03-31"),
+    ],
+)
+def test_a_date_that_is_not_a_quarter_end_is_refused_naming_the_nearest_billable_one(
+    period_end, today, suggested
+):
+    with pytest.raises(ValueError, match=f"did you mean {suggested}\\?"):
+        check_billable(period_end, today)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
+def test_a_quarter_end_is_billable_from_the_day_after_it_and_never_before(today):
+    last_ended = last_quarter_end_before(today)
+    check_billable(last_ended, today)
+    next_end = quarter_end(today)
+    with pytest.raises(ValueError, match="is not over on"):
+        check_billable(next_end, today)
+    check_billable(next_end, next_end + timedelta(days=1))

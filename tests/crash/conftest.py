@@ -1,27 +1,17 @@
-"""One real Prefect server (127.0.0.1, own PREFECT_HOME) and one crash lab for the session."""
+"""One crash lab for the session, on the session's Prefect server (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 
 from tests.crash.lab import CrashLab, KillPoint
-from tests.crash.runs import prefect_server
 from tests.tiers import end_to_end_folder
 
 pytest_collection_modifyitems = end_to_end_folder(__file__)
 
 TIMINGS: list[tuple[str, float]] = []
-
-
-@pytest.fixture(scope="session")
-def prefect_api(tmp_path_factory):
-    started = time.monotonic()
-    with prefect_server(tmp_path_factory.mktemp("prefect-home")) as api:
-        TIMINGS.append(("Prefect server start", time.monotonic() - started))
-        yield api
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from fms.ingest.batch_files import list_batch_folders, read_batch
 from fms.ingest.load_batch import load_batch
 from fms.warehouse import connect
 from tests.crash import runs, state
-from tests.crash.runs import PrefectApi
+from tests.prefect_server import PrefectApi
 from tools.generate import generate
 
 SEED = 7

@@ -1,61 +1,26 @@
 """Real runs for the crash tests: `fms run` in a subprocess, or a flow in this process, both
-against one real Prefect server on 127.0.0.1 (a temporary server per run would cost seconds)."""
+against the session's real Prefect server (tests/prefect_server.py)."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from app.serve import ServeError, local_prefect_server
+from tests.prefect_server import PrefectApi
 
 TODAY = "2026-11-05"  # the load day (FMS_TODAY) of every run, so reruns judge dates alike
 AS_OF = date(2026, 11, 5)
 PERIOD_END = date(2026, 9, 30)  # the quarter the billing runs publish
 QUARTER = "2026Q3"
 RUN_TIMEOUT_SECONDS = 300
-
-
-@dataclass(frozen=True)
-class PrefectApi:
-    url: str
-    home: Path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def prefect_server(home: Path) -> Iterator[PrefectApi]:
-    """`prefect server start` on 127.0.0.1 (the project's own helper), UI off: it starts faster."""
-    env = {
-        "PREFECT_HOME": str(home),
-        "PREFECT_UI_ENABLED": "false",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
-    with (home / "server.log").open("ab") as log, ExitStack() as stack:
-        for attempt in range(3):  # a free port can be taken by another process before we bind
-            try:
-                server = local_prefect_server(
-                    "127.0.0.1", free_port(), env=env, log=log, timeout=180
-                )
-                url = stack.enter_context(server)
-                break
-            except ServeError:
-                if attempt == 2:
-                    raise
-        yield PrefectApi(url, home)
 
 
 def fms_command() -> list[str]:
@@ -117,12 +82,9 @@ class CliRun:
 
 def run_cli(api: PrefectApi, args: list[str], failpoint: str | None = None) -> CliRun:
     """`fms <args>` in a subprocess against the test server; FMS_FAILPOINT set if given."""
-    env = {k: v for k, v in os.environ.items() if k != "FMS_FAILPOINT"}
+    env = {k: v for k, v in os.environ.items() if k != "FMS_FAILPOINT"} | api.environment()
     env |= {
-        "PREFECT_API_URL": api.url,
-        "PREFECT_HOME": str(api.home),
         "PREFECT_LOGGING_LEVEL": "WARNING",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "FMS_TODAY": TODAY,
         "FMS_DUCKDB_MEMORY_LIMIT": "1GB",
     }

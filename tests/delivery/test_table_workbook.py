@@ -20,9 +20,9 @@ from fms.table_workbook import (
     TableSheet,
     column_letter,
     write_table_csv,
-    write_table_xlsx,
     write_tables_xlsx,
 )
+from tests.output_helpers import write_table_xlsx
 
 ROWS = [
     # id, amount (money), rate, count, day, flag, text

@@ -13,8 +13,8 @@ import pytest
 from prefect.settings import PREFECT_SERVER_API_AUTH_STRING, temporary_settings
 
 from app.serve import ServeError, check_server_host, local_prefect_server
-from tests.crash.runs import free_port
 from tests.exposure.sockets import listening
+from tests.prefect_server import free_port
 
 FMS = Path(sys.executable).with_name("fms")
 

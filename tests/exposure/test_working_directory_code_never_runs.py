@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from app.serve import stop_process
-from tests.crash.runs import prefect_server
 from tests.landing import COUNTRY, DELIVERY, LINE, case, write_batch
+from tests.prefect_server import prefect_server
 
 FMS = Path(sys.executable).with_name("fms")
 TODAY = "2026-11-05"

@@ -38,6 +38,17 @@ def published(warehouse: Path) -> list[tuple]:
         ).fetchall()
 
 
+def test_a_quarter_not_yet_over_is_never_billed_and_nothing_is_written(tmp_path, monkeypatch):
+    # A deployment run reaches the flow without the command line's check: the flow refuses too.
+    monkeypatch.setenv("FMS_TODAY", "2026-12-01")
+    warehouse, out = worked_example_warehouse(tmp_path), tmp_path / "out"
+    with pytest.raises(ValueError, match="2026-12-31: that quarter is not over on 2026-12-01"):
+        quarterly_billing(period_end=date(2026, 12, 31), warehouse=warehouse, out=out)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert "billing_statements" not in tables and not out.exists()
+
+
 def test_quarterly_billing_publishes_the_worked_example_per_purchaser(tmp_path):
     warehouse, out = worked_example_warehouse(tmp_path), tmp_path / "out"
     summary = quarterly_billing(period_end=Q3, warehouse=warehouse, out=out)

@@ -138,9 +138,12 @@ def test_the_bundled_sample_passes_every_critical_expectation(tmp_path):
 
     from fms import settings
 
-    manifest = json.loads((settings.default_landing().parent / "manifest.json").read_text())
+    sample = settings.sample_landing()
+    manifest = json.loads((sample.parent / "manifest.json").read_text())
     warehouse = tmp_path / "w.duckdb"
-    summary = nightly_refresh(warehouse=warehouse, out=tmp_path / "out", as_of=date(2026, 11, 3))
+    summary = nightly_refresh(
+        landing=sample, warehouse=warehouse, out=tmp_path / "out", as_of=date(2026, 11, 3)
+    )
     assert summary["batches_loaded"] == [b["name"] for b in manifest["batches"]]
     assert summary["rows_quarantined"] == len(manifest["injected"])
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -174,3 +177,22 @@ def test_the_nightly_summary_names_the_waiting_batches(tmp_path):
     )
     assert summary["batches_loaded"] == ["20261031-00-history"]
     assert summary["batches_waiting"] == ["20261101-01-daily"]
+
+
+def test_a_nightly_without_a_landing_reads_it_from_configuration_never_the_sample(
+    tmp_path, monkeypatch
+):
+    from prefect.variables import Variable
+
+    monkeypatch.delenv("FMS_LANDING", raising=False)
+    warehouse, out = tmp_path / "w.duckdb", tmp_path / "out"
+    with pytest.raises(ValueError, match="no landing folder is configured"):
+        nightly_refresh(warehouse=warehouse, out=out, as_of=date(2026, 11, 1))
+    assert not warehouse.exists() and not out.exists()
+
+    Variable.set("fms_landing", str(_landing(tmp_path)), overwrite=True)
+    try:
+        summary = nightly_refresh(warehouse=warehouse, out=out, as_of=date(2026, 11, 1))
+    finally:
+        Variable.unset("fms_landing")
+    assert summary["batches_loaded"] == ["20261031-00-history", "20261101-01-daily"]

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.handbuilt import insert, open_warehouse
 from tests.landing import COUNTRY, DELIVERY, LINE, case, write_batch
 
 FMS = Path(sys.executable).with_name("fms")
@@ -199,7 +200,7 @@ def test_a_lock_file_that_is_a_link_is_one_line_and_its_target_keeps_its_bytes(t
     assert precious.read_bytes() == b"someone else's file\n"
 
 
-def test_a_full_disk_under_the_warehouse_is_one_line_naming_it(tmp_path):
+def test_a_full_disk_under_the_warehouse_is_one_line_naming_it(tmp_path, prefect_api):
     landing = tmp_path / "landing"
     deliveries = [DELIVERY | {"delivery_id": f"D{i}", "quantity": "0"} for i in range(20_000)]
     write_batch(
@@ -211,17 +212,20 @@ def test_a_full_disk_under_the_warehouse_is_one_line_naming_it(tmp_path):
     with mounted_tmpfs(tmp_path / "small", "size=1536k") as small:
         args = ("run", "nightly", "--landing", str(landing), "--as-of", AS_OF)
         args += ("--warehouse", str(small / "fms.duckdb"), "--out", str(tmp_path / "out"))
-        result = fms(tmp_path, *args)
+        result = fms(tmp_path, *args, **prefect_api.environment())
     line = assert_one_error_line(result, "No space left on device")
     assert "step '" in line and str(small) in line
     assert "Retry 1/2" not in result.stderr  # a full disk waits for someone: never retried
 
 
 def test_a_temporary_server_that_cannot_start_is_one_line_with_its_reason(tmp_path):
+    (tmp_path / "landing").mkdir()
+    nightly = ("run", "nightly", "--landing", str(tmp_path / "landing"), "--as-of", AS_OF)
     with mounted_tmpfs(tmp_path / "ro", "ro,size=1m") as ro:
         result = fms(
             tmp_path,
-            *closure(tmp_path / "w" / "fms.duckdb", tmp_path / "out"),
+            *nightly,
+            *("--warehouse", str(tmp_path / "w" / "fms.duckdb"), "--out", str(tmp_path / "out")),
             timeout=300,
             PREFECT_HOME=str(ro / "prefect"),
         )
@@ -245,3 +249,84 @@ def test_fms_generate_into_a_folder_it_cannot_fill_is_one_line(tmp_path, mount, 
         with mounted_tmpfs(tmp_path / "target", mount) as target:
             result = fms(tmp_path, "generate", "--out", str(target / "gen"), timeout=120)
     assert_one_error_line(result, str(tmp_path / "target"), expected)
+
+
+def billing(warehouse: Path, out: Path, period_end: str) -> tuple[str, ...]:
+    return ("run", "quarterly-billing", "--warehouse", str(warehouse), "--out", str(out)) + (
+        "--period-end",
+        period_end,
+    )
+
+
+def test_a_warehouse_that_is_not_there_is_a_typo_for_every_job_but_the_nightly(tmp_path):
+    typo = tmp_path / "w" / "fms.duckb"
+    (tmp_path / "w").mkdir()
+    result = refuse(tmp_path, *closure(typo, tmp_path / "out"))
+    assert_one_error_line(result, f"--warehouse {typo}: no such warehouse", "fms run nightly")
+    assert list((tmp_path / "w").iterdir()) == [] and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "period_end, today, words",
+    [
+        ("2026-09-29", AS_OF, ("2026-09-29 is not a quarter end", "did you mean 2026-09-30?")),
+        ("2026-10-02", AS_OF, ("2026-10-02 is not a quarter end", "did you mean 2026-09-30?")),
+        # The nearest quarter end has not ended: the last one that has is suggested.
+        ("2026-12-30", "2026-12-01", ("did you mean 2026-09-30?",)),
+        (
+            "2026-12-31",
+            "2026-12-01",
+            ("that quarter is not over on 2026-12-01", "the last one that has is 2026-09-30"),
+        ),
+        # On a quarter's last day its statements are not yet due (the day is not over).
+        ("2026-09-30", "2026-09-30", ("the last one that has is 2026-06-30",)),
+    ],
+)
+def test_a_period_end_that_cannot_be_billed_is_refused_with_the_date_to_give(
+    tmp_path, period_end, today, words
+):
+    warehouse = tmp_path / "fms.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    result = refuse(tmp_path, *billing(warehouse, tmp_path / "out", period_end), FMS_TODAY=today)
+    assert_one_error_line(result, f"--period-end {period_end}", *words)
+    assert not (tmp_path / "out").exists()
+
+
+def two_purchasers(tmp_path: Path) -> Path:
+    con = open_warehouse(tmp_path, "fms.duckdb")
+    insert(con, "countries", {"country_code": "UK"}, {"country_code": "FR"})
+    insert(con, "cases", {"case_id": "UK-D-AAA"}, {"case_id": "FR-D-AAB"})
+    con.close()
+    return tmp_path / "fms.duckdb"
+
+
+@pytest.mark.parametrize(
+    "selection, words",
+    [
+        (("--purchaser", "UJ"), ("--purchaser UJ: the warehouse holds no such purchaser", "UK?")),
+        (("--purchaser", "xx"), ("--purchaser XX:", "its purchasers: FR, UK")),
+        (("--case", "uk-d-aab"), ("--case UK-D-AAB: the warehouse holds no such case", "FR-D-AAB")),
+        (("--purchaser", "uk", "--case", "FR-D-AAB"), ("FR-D-AAB is purchaser FR's, not UK's",)),
+    ],
+)
+def test_a_purchaser_or_case_the_warehouse_does_not_hold_is_refused_naming_close_ones(
+    tmp_path, selection, words
+):
+    warehouse = two_purchasers(tmp_path)
+    result = refuse(tmp_path, *closure(warehouse, tmp_path / "out"), *selection)
+    assert_one_error_line(result, *words)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_warehouse_with_no_data_is_refused_saying_how_to_load_it(tmp_path):
+    warehouse = tmp_path / "fms.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    result = refuse(tmp_path, *closure(warehouse, tmp_path / "out"), "--purchaser", "UK")
+    assert_one_error_line(result, "holds no FMS data yet", "fms run nightly")
+
+
+def test_a_nightly_without_a_landing_is_refused_saying_how_to_configure_one(tmp_path):
+    args = ("run", "nightly", "--warehouse", str(tmp_path / "w" / "fms.duckdb"))
+    result = refuse(tmp_path, *args, "--out", str(tmp_path / "out"))
+    assert_one_error_line(result, "no landing folder is configured", "FMS_LANDING", "fms_landing")
+    assert not (tmp_path / "w").exists() and not (tmp_path / "out").exists()

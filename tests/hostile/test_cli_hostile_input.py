@@ -1,8 +1,8 @@
 """Hostile input through the real command line: `fms run nightly` as the user runs it.
 
-Each run is a subprocess with its own PREFECT_HOME (and its own temporary Prefect server); they
-are started together when the module starts, since each spends most of its time waiting on its
-server, and each test then waits for its own. A refused run must exit 2 with one `error:` line
+Each run is a subprocess on the session's Prefect server (the temporary server a user's run
+starts is tested in tests/exposure/); they are started together when the module starts, and
+each test then waits for its own. A refused run must exit 2 with one `error:` line
 naming the problem and no traceback on stderr; a run over rows that are quarantined must
 publish files in which no formula is live.
 """
@@ -140,18 +140,15 @@ class CliRun:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, prefect_api):
     started = {}
     try:
         for name, build in LANDINGS.items():
             folder = tmp_path_factory.mktemp(name)
             build(folder / "landing", folder / "outside")
             env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-            env |= {
-                "PREFECT_HOME": str(folder / "prefect-home"),
-                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                "FMS_TODAY": LOAD_DATE.isoformat(),  # the load day judged for future dates
-            }
+            env |= prefect_api.environment()
+            env["FMS_TODAY"] = LOAD_DATE.isoformat()  # the load day judged for future dates
             # Relative paths, as a user types them (run from the folder).
             command = [str(FMS), "run", "nightly", "--landing", "landing"]
             command += ["--warehouse", "w.duckdb", "--out", "out", "--as-of", AS_OF]

@@ -83,7 +83,7 @@ def test_every_flow_parameter_has_a_type_and_a_description_for_the_run_form(spec
 @pytest.mark.parametrize(
     ("name", "pattern", "accepted", "refused"),
     [
-        ("purchaser", r"^[A-Z0-9]{2}$", "UK", "uk"),
+        ("purchaser", r"^[A-Z0-9]{2}$", "UK", "UKK"),
         ("case", r"^[A-Z0-9]{2}-[A-Z]-[A-Z0-9]{3}$", "UK-D-AAA", "UK-D-AA"),
     ],
 )
@@ -96,6 +96,7 @@ def test_ad_hoc_selections_are_validated_before_a_run_starts(
     assert {"type": "null"} in prop["anyOf"]
     assert any(option.get("pattern") == pattern for option in prop["anyOf"])
     assert flow.validate_parameters({name: accepted})[name] == accepted
+    assert flow.validate_parameters({name: accepted.lower()})[name] == accepted  # uk is UK
     with pytest.raises(Exception, match="should match pattern"):
         flow.validate_parameters({name: refused})
 

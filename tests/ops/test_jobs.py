@@ -43,7 +43,7 @@ def test_every_deployment_is_a_job():
 
 
 @pytest.mark.parametrize(
-    ("option", "value"), [("--purchaser", "uk"), ("--case", "UK-D-AA"), ("--runner", "spark")]
+    ("option", "value"), [("--purchaser", "UKK"), ("--case", "UK-D-AA"), ("--runner", "spark")]
 )
 def test_a_selection_the_flow_would_refuse_is_refused_before_anything_starts(
     tmp_path, option, value

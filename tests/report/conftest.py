@@ -8,8 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fms.report import REPORT_NAME, RunFigures, build_run_report, read_run_figures
+from fms.report import REPORT_NAME, RunFigures, read_run_figures
 from tests.report.scenario import build_warehouse, run_summary
+from tests.report_helpers import build_run_report
 
 
 @dataclass

@@ -12,17 +12,12 @@ import duckdb
 import pytest
 from PIL import Image
 
-from fms.report import (
-    REPORT_NAME,
-    RunFile,
-    build_run_report,
-    dollars,
-    read_run_figures,
-    render_run_report,
-)
+from fms.formatting import dollars
+from fms.report import REPORT_NAME, RunFile, read_run_figures, render_run_report
 from fms.report.page import OPEN_TABLE_ROWS
 from tests.report.page_parts import CHARTS, parse, rows, text_of
 from tests.report.scenario import AS_OF, build_warehouse, run_summary
+from tests.report_helpers import build_run_report
 
 
 @pytest.mark.parametrize(

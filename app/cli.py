@@ -100,9 +100,16 @@ def job_options(job: Job) -> list[str]:
     ]
 
 
+# How a run talks to the person who started it (not parameters of the flow).
+OUTPUT_OPTIONS: dict[str, Any] = {
+    "verbose": _option(bool, "Also print Prefect's log lines of every step"),
+    "json": _option(bool, "Print the run's summary as JSON (for scripts), not the short text"),
+}
+
+
 def _run_command(job: Job) -> Callable[..., None]:
-    def command(**options: Any) -> None:
-        _run_job(job, **options)
+    def command(verbose: bool, json: bool, **options: Any) -> None:
+        _run_job(job, verbose=verbose, as_json=json, **options)
 
     command.__doc__ = job.help
     keyword = inspect.Parameter.KEYWORD_ONLY
@@ -110,6 +117,10 @@ def _run_command(job: Job) -> Callable[..., None]:
         [
             inspect.Parameter(name, keyword, annotation=OPTIONS[name], default=DEFAULTS.get(name))
             for name in job_options(job)
+        ]
+        + [
+            inspect.Parameter(name, keyword, annotation=kind, default=False)
+            for name, kind in OUTPUT_OPTIONS.items()
         ]
     )
     return command
@@ -157,9 +168,12 @@ class _NoTracebackForKnownErrors(logging.Filter):
         return True
 
 
-def _quiet_console_tracebacks() -> None:
-    """Install the filter on the console handlers (after Prefect configured its logging)."""
+def _quiet_console(verbose: bool) -> None:
+    """On the console (after Prefect configured its logging): Prefect's lines of every step
+    only with --verbose, else its errors only (the run's summary says the rest, each warning
+    once); never a traceback for a known error. Prefect's API still receives every line."""
     for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.INFO if verbose else logging.ERROR)
         if not any(isinstance(f, _NoTracebackForKnownErrors) for f in handler.filters):
             handler.addFilter(_NoTracebackForKnownErrors())
 
@@ -226,7 +240,13 @@ for _job in JOBS:
 
 
 def _run_job(
-    job: Job, warehouse: Path | None, out: Path | None, landing: Path | None = None, **options
+    job: Job,
+    warehouse: Path | None,
+    out: Path | None,
+    landing: Path | None = None,
+    verbose: bool = False,
+    as_json: bool = False,
+    **options,
 ) -> None:
     """Check what the run needs, point it at a Prefect API, run the job's flow and print its
     summary; any known failure is one `error:` line and exit 2."""
@@ -254,16 +274,21 @@ def _run_job(
         )
     except (PreflightError, settings.SettingError, LockFileError) as exc:
         _fail(str(exc))
+    if not as_json:
+        console.print(f"{job.command}: running (--verbose prints every step)", highlight=False)
     try:
         api_ready = _use_prefect_api()
         module, name = job.flow.split(":")
         flow = getattr(importlib.import_module(module), name)  # while the server starts
-        _quiet_console_tracebacks()
+        _quiet_console(verbose)
         api_ready()
         summary = flow(warehouse=warehouse, out=out, **options)
     except _known_errors() as exc:
         _fail(_describe(_released(exc)))
-    _print_summary(summary)
+    if as_json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        print("\n".join(summary_lines(job, summary)))
 
 
 def _released(exc: BaseException) -> BaseException:
@@ -334,11 +359,39 @@ def serve(
         _fail(str(exc))
 
 
-def _print_summary(summary: dict) -> None:
-    print(json.dumps(summary, indent=2, default=str))
-    print(f"warehouse: {summary['warehouse']}")
-    print(f"outputs:   {summary['out_dir']}")
-    print(f"run report: {summary['run_report']}")
+def summary_lines(job: Job, summary: dict) -> list[str]:
+    """The run's summary for people: what was loaded and built, the gates, where it wrote."""
+    day = summary.get("as_of") or summary.get("quarter")
+    lines = [f"{job.command} {day}: done" + (" (ad hoc)" if summary.get("adhoc") else "")]
+    if "batches_loaded" in summary:
+        loaded, waiting = summary["batches_loaded"], summary["batches_waiting"]
+        lines.append(
+            f"  batches loaded: {len(loaded)}"
+            + (f" ({', '.join(loaded)})" if loaded else "")
+            + (f"; waiting for _SUCCESS: {', '.join(waiting)}" if waiting else "")
+        )
+        lines.append(
+            f"  rows: {summary['rows_loaded']:,} loaded, {summary['rows_quarantined']:,} "
+            f"quarantined, {summary['rows_resolved']:,} resolved from quarantine"
+        )
+    for key in ("marts", "statements"):
+        if summary.get(key):
+            counts = ", ".join(f"{name} {n:,}" for name, n in summary[key].items())
+            lines.append(f"  {key} built: {counts}")
+    if "published" in summary:
+        revisions = ", ".join(f"{cc} r{rev}" for cc, rev in sorted(summary["published"].items()))
+        lines.append(f"  statements published: {revisions or 'none (no figure changed)'}")
+    warnings = summary.get("warnings", [])
+    lines.append(
+        "  data quality: every critical check passed"
+        + (f"; {len(warnings)} warning(s):" if warnings else "; no warnings")
+    )
+    lines += [f"    - {w}" for w in warnings]
+    lines.append(f"  files written: {len(summary.get('files', []))}")
+    lines.append(f"warehouse: {summary['warehouse']}")
+    lines.append(f"outputs:   {summary['out_dir']}")
+    lines.append(f"run report: {summary['run_report']}")
+    return lines
 
 
 def main() -> None:

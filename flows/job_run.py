@@ -149,10 +149,15 @@ class GatedRun:
                 report.docs_index = kept / report.docs_index.relative_to(self.work)
         return kept
 
+    def warnings(self) -> list[str]:
+        """Each data-quality warning of the run once, in the order the gates found them."""
+        return list(dict.fromkeys(o.describe() for r in self.reports for o in r.warnings))
+
     def result(self, files: list[str], **summary: object) -> dict:
         """What the flow returns: `summary`, then where its files are once published."""
         return {
             **summary,
+            "warnings": self.warnings(),
             "files": [str(self.published / Path(f).name) for f in files],
             "run_report": str(self.published / REPORT_NAME),
         }

@@ -83,5 +83,6 @@ def quarterly_billing(
         "run_reports": str(run.published),
         "run_report": str(run.published / REPORT_NAME),
         "statements": counts,
+        "warnings": run.warnings(),
         **result,
     }

@@ -11,6 +11,7 @@ and only this step needs the cluster. docs/scale-out.md.
 from __future__ import annotations
 
 import ipaddress
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -22,7 +23,7 @@ from prefect import flow
 from prefect.context import FlowRunContext
 
 from flows.jobs import Runner
-from fms.scaleout import export_root, remove_export
+from fms.scaleout.export import export_root
 from tasks.scaleout import (
     build_mart_partition,
     build_staged_purchaser_statements,
@@ -43,16 +44,6 @@ def uses_dask(runner: Runner | None, dask_address: str | None) -> bool:
     if dask_address and runner != "dask":
         raise ValueError("a Dask cluster address needs the Dask runner (--runner dask)")
     return runner == "dask"
-
-
-def dask_task_runner(dask_address: str | None = None):
-    """A DaskTaskRunner on the cluster at `dask_address`, else on a new LocalCluster that
-    lives as long as the subflow run."""
-    from prefect_dask import DaskTaskRunner  # imported only when a run uses Dask
-
-    if dask_address:
-        return DaskTaskRunner(address=dask_address)
-    return DaskTaskRunner(cluster_kwargs={**LOCAL_CLUSTER, "dashboard_address": None})
 
 
 def _scheduler_host(dask_address: str) -> str | None:
@@ -103,12 +94,6 @@ def prefect_api_for_workers(dask_address: str | None = None) -> Iterator[str]:
         yield url
 
 
-def _worker_threads() -> int:
-    """Threads across the cluster's workers (starts the LocalCluster on first use)."""
-    runner = FlowRunContext.get().task_runner
-    return max(1, sum(runner.client.nthreads().values()))
-
-
 @flow(name="partitioned-marts", log_prints=True)
 def partitioned_marts(
     warehouse: Path,
@@ -121,19 +106,21 @@ def partitioned_marts(
     """Stage `marts` as of `as_of` (billing_statements: the quarter end) in the warehouse,
     built per partition of purchasers by the flow's task runner; return the row counts.
 
-    The export folder (default: a new folder under fms.scaleout.export_root) is removed when
+    The export folder (default: a new folder under fms.scaleout.export.export_root) is removed when
     the run ends, whatever happened.
     """
     folder = Path(export_folder or export_root(warehouse) / uuid.uuid4().hex)
     try:
-        plan = export_partitioned_inputs(warehouse, folder, _worker_threads(), purchaser, case)
+        # A partition per thread across the cluster's workers (starts the LocalCluster).
+        threads = sum(FlowRunContext.get().task_runner.client.nthreads().values())
+        plan = export_partitioned_inputs(warehouse, folder, max(1, threads), purchaser, case)
         futures = [
             build_mart_partition.submit(folder, marts, as_of, purchasers, purchaser, case)
             for purchasers in plan
         ]
         return stage_partitions(warehouse, marts, [f.result() for f in futures])
     finally:
-        remove_export(folder)
+        shutil.rmtree(folder, ignore_errors=True)  # the warehouse keeps the staged marts
 
 
 def build_marts_on_dask(
@@ -144,9 +131,16 @@ def build_marts_on_dask(
     case: str | None = None,
     dask_address: str | None = None,
 ) -> dict[str, int]:
-    """The Dask counterpart of tasks.marts.build_marts: stage `marts` in the warehouse."""
+    """The Dask counterpart of tasks.marts.build_marts: stage `marts` in the warehouse, on the
+    cluster at `dask_address`, else on a new LocalCluster that lives as long as the subflow run."""
+    from prefect_dask import DaskTaskRunner  # imported only when a run uses Dask
+
     with prefect_api_for_workers(dask_address):
-        on_dask = partitioned_marts.with_options(task_runner=dask_task_runner(dask_address))
+        if dask_address:
+            runner = DaskTaskRunner(address=dask_address)
+        else:
+            runner = DaskTaskRunner(cluster_kwargs={**LOCAL_CLUSTER, "dashboard_address": None})
+        on_dask = partitioned_marts.with_options(task_runner=runner)
         return on_dask(Path(warehouse), tuple(marts), as_of, purchaser, case)
 
 

@@ -8,7 +8,7 @@ Identifiers here are constants of the code, never taken from input files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 
@@ -130,7 +130,7 @@ class Entity:
     date_orders: tuple[DateOrder, ...] = ()
     # The amount whose control totals `load_log` carries (None: not a money entity).
     control_amount: str | None = None
-    extra_checks: tuple[str, ...] = field(default=())
+    extra_checks: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -143,41 +143,10 @@ class Entity:
         raise KeyError(name)
 
 
-def _text(name: str, required: bool = True) -> Column:
-    return Column(name, Kind.TEXT, required)
-
-
-def _code(name: str, allowed: tuple[str, ...], required: bool = True) -> Column:
-    return Column(name, Kind.CODE, required, allowed=allowed)
-
-
-def _case_id(required: bool = True) -> Column:
-    return Column("case_id", Kind.PATTERN, required, pattern=CASE_ID_PATTERN)
-
-
-def _country(required: bool = True) -> Column:
-    return Column("country_code", Kind.PATTERN, required, pattern=COUNTRY_CODE_PATTERN)
-
-
-def _line_number() -> Column:
-    return Column("line_number", Kind.INTEGER, min_value=1, max_value=999)
-
-
-def _row_id(name: str) -> Column:
-    return Column(name, Kind.PATTERN, pattern=ROW_ID_PATTERN)
-
-
-def _date(name: str, required: bool = True, event: bool = False) -> Column:
-    return Column(name, Kind.DATE, required, event_date=event)
-
-
-def _money(name: str, may_be_negative: bool = False) -> Column:
-    return Column(name, Kind.MONEY, may_be_negative=may_be_negative)
-
-
-def _quantity(name: str) -> Column:
-    return Column(name, Kind.INTEGER, min_value=0)
-
+# Columns several entities share.
+CASE_ID = Column("case_id", Kind.PATTERN, pattern=CASE_ID_PATTERN)
+COUNTRY_CODE = Column("country_code", Kind.PATTERN, pattern=COUNTRY_CODE_PATTERN)
+LINE_NUMBER = Column("line_number", Kind.INTEGER, min_value=1, max_value=999)
 
 CASE_REF = Reference(("case_id",), "cases", ("case_id",), "UNKNOWN_CASE")
 LINE_REF = Reference(
@@ -189,8 +158,8 @@ COUNTRIES = Entity(
     "countries",
     key=("country_code",),
     columns=(
-        _country(),
-        _text("name"),
+        COUNTRY_CODE,
+        Column("name", Kind.TEXT),
         Column("has_special_billing_arrangement", Kind.BOOLEAN),
     ),
 )
@@ -199,19 +168,19 @@ CASES = Entity(
     "cases",
     key=("case_id",),
     columns=(
-        _case_id(),
-        _country(),
+        CASE_ID,
+        COUNTRY_CODE,
         Column("implementing_agency", Kind.PATTERN, pattern=IA_PATTERN),
         Column("case_designator", Kind.PATTERN, pattern=DESIGNATOR_PATTERN),
-        _code("status", CASE_STATUSES),
-        _date("offer_expiration_date", required=False),
-        _date("acceptance_date", required=False, event=True),
-        _date("implementation_date", required=False, event=True),
-        _code("terms_of_sale", TERMS_OF_SALE),
+        Column("status", Kind.CODE, allowed=CASE_STATUSES),
+        Column("offer_expiration_date", Kind.DATE, required=False),
+        Column("acceptance_date", Kind.DATE, required=False, event_date=True),
+        Column("implementation_date", Kind.DATE, required=False, event_date=True),
+        Column("terms_of_sale", Kind.CODE, allowed=TERMS_OF_SALE),
         Column("admin_surcharge_rate", Kind.RATE, required=False),
         Column("admin_surcharge_waived", Kind.BOOLEAN),
         Column("sblc_in_place", Kind.BOOLEAN),
-        _date("supply_services_complete_date", required=False, event=True),
+        Column("supply_services_complete_date", Kind.DATE, required=False, event_date=True),
     ),
     references=(COUNTRY_REF,),
     date_orders=(
@@ -226,15 +195,15 @@ CASE_LINES = Entity(
     "case_lines",
     key=("case_id", "line_number"),
     columns=(
-        _case_id(),
-        _line_number(),
+        CASE_ID,
+        LINE_NUMBER,
         Column("generic_code", Kind.PATTERN, pattern=GENERIC_CODE_PATTERN),
-        _text("description", required=False),
-        _code("unit_of_issue", UNITS_OF_ISSUE),
-        _code("source_of_supply", SOURCES_OF_SUPPLY),
-        _code("line_kind", LINE_KINDS),
-        _quantity("ordered_quantity"),
-        _money("line_value"),
+        Column("description", Kind.TEXT, required=False),
+        Column("unit_of_issue", Kind.CODE, allowed=UNITS_OF_ISSUE),
+        Column("source_of_supply", Kind.CODE, allowed=SOURCES_OF_SUPPLY),
+        Column("line_kind", Kind.CODE, allowed=LINE_KINDS),
+        Column("ordered_quantity", Kind.INTEGER, min_value=0),
+        Column("line_value", Kind.MONEY),
     ),
     references=(CASE_REF,),
     control_amount="line_value",
@@ -244,9 +213,9 @@ PAYMENT_SCHEDULES = Entity(
     "payment_schedules",
     key=("case_id", "due_date"),
     columns=(
-        _case_id(),
-        _date("due_date"),
-        _money("amount"),
+        CASE_ID,
+        Column("due_date", Kind.DATE),
+        Column("amount", Kind.MONEY),
         Column("is_initial_deposit", Kind.BOOLEAN),
     ),
     references=(CASE_REF,),
@@ -257,12 +226,12 @@ COLLECTIONS = Entity(
     "collections",
     key=("collection_id",),
     columns=(
-        _row_id("collection_id"),
-        _country(),
-        _case_id(required=False),
-        _date("received_date", event=True),
-        _money("amount", may_be_negative=True),
-        _code("funding_source", FUNDING_SOURCES),
+        Column("collection_id", Kind.PATTERN, pattern=ROW_ID_PATTERN),
+        COUNTRY_CODE,
+        replace(CASE_ID, required=False),
+        Column("received_date", Kind.DATE, event_date=True),
+        Column("amount", Kind.MONEY, may_be_negative=True),
+        Column("funding_source", Kind.CODE, allowed=FUNDING_SOURCES),
     ),
     references=(COUNTRY_REF, CASE_REF),
     control_amount="amount",
@@ -274,12 +243,12 @@ EXPENDITURES = Entity(
     "expenditures",
     key=("expenditure_id",),
     columns=(
-        _row_id("expenditure_id"),
-        _case_id(),
-        _line_number(),
-        _date("expenditure_date", event=True),
-        _money("amount", may_be_negative=True),
-        _code("category", EXPENDITURE_CATEGORIES),
+        Column("expenditure_id", Kind.PATTERN, pattern=ROW_ID_PATTERN),
+        CASE_ID,
+        LINE_NUMBER,
+        Column("expenditure_date", Kind.DATE, event_date=True),
+        Column("amount", Kind.MONEY, may_be_negative=True),
+        Column("category", Kind.CODE, allowed=EXPENDITURE_CATEGORIES),
     ),
     references=(LINE_REF,),
     control_amount="amount",
@@ -289,14 +258,14 @@ DELIVERIES = Entity(
     "deliveries",
     key=("delivery_id",),
     columns=(
-        _row_id("delivery_id"),
-        _case_id(),
-        _line_number(),
-        _date("shipment_date", event=True),
-        _date("reported_date", event=True),
-        _quantity("quantity"),
-        _money("delivered_value"),
-        _code("price_code", PRICE_CODES),
+        Column("delivery_id", Kind.PATTERN, pattern=ROW_ID_PATTERN),
+        CASE_ID,
+        LINE_NUMBER,
+        Column("shipment_date", Kind.DATE, event_date=True),
+        Column("reported_date", Kind.DATE, event_date=True),
+        Column("quantity", Kind.INTEGER, min_value=0),
+        Column("delivered_value", Kind.MONEY),
+        Column("price_code", Kind.CODE, allowed=PRICE_CODES),
     ),
     references=(LINE_REF,),
     date_orders=(DateOrder("shipment_date", "reported_date"),),
@@ -307,10 +276,10 @@ REQUIREMENTS_FORECASTS = Entity(
     "requirements_forecasts",
     key=("case_id", "quarter_start"),
     columns=(
-        _case_id(),
-        _date("quarter_start"),
-        _money("forecast_amount"),
-        _money("termination_liability"),
+        CASE_ID,
+        Column("quarter_start", Kind.DATE),
+        Column("forecast_amount", Kind.MONEY),
+        Column("termination_liability", Kind.MONEY),
     ),
     references=(CASE_REF,),
     control_amount="forecast_amount",
@@ -321,13 +290,13 @@ BUY_BACKS = Entity(
     "buy_backs",
     key=("buy_back_id",),
     columns=(
-        _row_id("buy_back_id"),
-        _case_id(),
-        _line_number(),
-        _quantity("quantity"),
-        _text("recipient"),
-        _text("legal_authority"),
-        _date("contract_executed_date", required=False, event=True),
+        Column("buy_back_id", Kind.PATTERN, pattern=ROW_ID_PATTERN),
+        CASE_ID,
+        LINE_NUMBER,
+        Column("quantity", Kind.INTEGER, min_value=0),
+        Column("recipient", Kind.TEXT),
+        Column("legal_authority", Kind.TEXT),
+        Column("contract_executed_date", Kind.DATE, required=False, event_date=True),
         Column("reconciled", Kind.BOOLEAN),
     ),
     references=(LINE_REF,),

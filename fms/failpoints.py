@@ -10,9 +10,8 @@ a real run in a subprocess with
 and the process kills itself with SIGKILL at that point: a real crash, as from the OOM killer
 or a power cut. No `finally`, no atexit, no buffered write, no ROLLBACK runs.
 
-In-process tests inject a fault instead of a crash with `fault(name, error, nth)`: the N-th
-arrival inside the block raises `error` (a full disk, say: `OSError(errno.ENOSPC, ...)`), and
-`arrivals()` lists the points a run passed, in order.
+In-process tests raise an error (a full disk, say) at a point instead with `fault`, and list
+the points a run passed with `arrivals`.
 
 Not a configuration: production runs never set FMS_FAILPOINT. The variable is read once, at
 import; with it unset and no fault armed `failpoint()` is two comparisons.

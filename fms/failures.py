@@ -61,15 +61,10 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS
 
 
-def failed_step(exc: BaseException) -> str | None:
-    """The step a run failed in, if a step failed (not the flow body itself)."""
-    return getattr(exc, "failed_step", None)
-
-
 def describe_failure(exc: BaseException) -> str:
     """One line for a person: which step failed, why, and what the run noted on the way out
     (what it had published before, what it could not keep)."""
-    step = failed_step(exc)
+    step = getattr(exc, "failed_step", None)  # set by tasks/failures.py; None: the flow body
     reason = _reason(underlying_failure(exc))
     line = f"step {step!r} failed: {reason}" if step else reason
     notes = [n for n in getattr(exc, "__notes__", ()) if not n.startswith("failed step: ")]

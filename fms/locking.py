@@ -34,6 +34,8 @@ from fms.regular_files import NotARegularFile, open_regular
 # real overlap, reported at once rather than leaving a run waiting unseen.
 DEFAULT_WAIT_SECONDS = 5.0
 _POLL_SECONDS = 0.1
+_MAX_HOLDER_BYTES = 64 * 1024
+_FOLDER = "the warehouse's folder must be a folder this user can write"
 
 
 @dataclass(frozen=True)
@@ -83,24 +85,9 @@ def lock_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".lock")
 
 
-def read_holder(warehouse: Path) -> LockHolder | None:
-    """Who the lock file names (the last holder if nobody holds it now), or None."""
-    try:
-        fd = open_regular(lock_path(warehouse))
-    except OSError:
-        return None
-    try:
-        return _holder_in(fd)
-    finally:
-        os.close(fd)
-
-
 def check_lock_file(warehouse: Path) -> None:
     """Refuse (LockFileError) a lock file that is there but not a regular file of ours."""
-    _check_lock_path(lock_path(Path(warehouse).resolve()))
-
-
-def _check_lock_path(path: Path) -> None:
+    path = lock_path(Path(warehouse).resolve())
     try:
         found = os.lstat(path)
     except FileNotFoundError:
@@ -110,12 +97,10 @@ def _check_lock_path(path: Path) -> None:
     _refuse_unless_ours(path, found)
 
 
-_FOLDER = "the warehouse's folder must be a folder this user can write"
-
-
-def _open_lock_file(path: Path) -> int:
+def _open_lock_file(warehouse: Path) -> int:
     """A descriptor on the lock file, created if missing, proven a regular file of ours."""
-    _check_lock_path(path)  # lstat first: a device or FIFO is never opened
+    check_lock_file(warehouse)  # lstat first: a device or FIFO is never opened
+    path = lock_path(warehouse)
     try:
         fd = open_regular(path, os.O_RDWR | os.O_CREAT)
     except NotARegularFile as exc:  # put in place since the lstat
@@ -156,12 +141,10 @@ def warehouse_lock(
     if wait_seconds is None:
         wait_seconds = DEFAULT_WAIT_SECONDS
     warehouse = Path(warehouse).resolve()
-    path = lock_path(warehouse)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-    fd = _open_lock_file(path)
+    warehouse.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+    fd = _open_lock_file(warehouse)
     try:
-        waited = _acquire(fd, wait_seconds)
-        if waited is None:
+        if not _acquire(fd, wait_seconds):
             raise WarehouseBusyError(warehouse, _holder_named_in(fd), wait_seconds)
         holder = LockHolder(
             run_id=run_id,
@@ -170,7 +153,9 @@ def warehouse_lock(
             host=socket.gethostname(),
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
-        _write_holder(fd, holder)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(asdict(holder)).encode("utf-8"), 0)
+        os.fsync(fd)
         try:
             yield holder
         finally:
@@ -180,43 +165,26 @@ def warehouse_lock(
         os.close(fd)  # closing the descriptor releases the flock
 
 
-def _acquire(fd: int, wait_seconds: float) -> float | None:
-    """Seconds waited until the lock was taken, or None if it stayed held."""
+def _acquire(fd: int, wait_seconds: float) -> bool:
+    """Whether the lock was taken within `wait_seconds` (False: it stayed held)."""
     started = time.monotonic()
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return time.monotonic() - started
+            return True
         except OSError as exc:
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
         if time.monotonic() - started >= wait_seconds:
-            return None
+            return False
         time.sleep(_POLL_SECONDS)
-
-
-def _write_holder(fd: int, holder: LockHolder) -> None:
-    data = json.dumps(asdict(holder)).encode("utf-8")
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, data, 0)
-    os.fsync(fd)
-
-
-def _holder_in(fd: int) -> LockHolder | None:
-    try:
-        return LockHolder(**json.loads(os.pread(fd, _MAX_HOLDER_BYTES, 0).decode("utf-8")))
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-_MAX_HOLDER_BYTES = 64 * 1024
 
 
 def _holder_named_in(fd: int) -> LockHolder | None:
     # The holder writes its name just after taking the lock: give it a moment.
     for _ in range(10):
-        holder = _holder_in(fd)
-        if holder is not None:
-            return holder
-        time.sleep(_POLL_SECONDS)
+        try:
+            return LockHolder(**json.loads(os.pread(fd, _MAX_HOLDER_BYTES, 0).decode("utf-8")))
+        except (OSError, ValueError, TypeError):
+            time.sleep(_POLL_SECONDS)
     return None

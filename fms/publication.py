@@ -33,13 +33,10 @@ def check_as_of(
         raise ValueError(f"{table} is not as of {as_of}: its {column} holds {found}")
 
 
-def last_published_batch_seq(con: duckdb.DuckDBPyConnection, job: str = "nightly") -> int:
-    """Every batch up to this one passed the input gate of a published run."""
-    row = con.execute(
-        "SELECT coalesce(max(through_batch_seq), 0) FROM publications WHERE job = $job",
-        {"job": job},
-    ).fetchall()
-    return row[0][0]
+def last_published_batch_seq(con: duckdb.DuckDBPyConnection) -> int:
+    """Every batch up to this one passed the input gate of a published nightly run."""
+    query = "SELECT coalesce(max(through_batch_seq), 0) FROM publications WHERE job = $job"
+    return con.execute(query, {"job": "nightly"}).fetchall()[0][0]
 
 
 def latest_batch_seq(con: duckdb.DuckDBPyConnection) -> int:
@@ -64,7 +61,8 @@ def publish_staged_marts(
             con.execute(f"CREATE OR REPLACE TABLE main.{name} AS SELECT * FROM {STAGING}.{name}")
             failpoint("publish_staged_marts.mart_replaced")
         record_publication(con, run_id, job, as_of, through_batch_seq, out_dir)
-        drop_staged_marts(con, names)
+        for name in names:
+            con.execute(f"DROP TABLE IF EXISTS {STAGING}.{name}")
 
 
 def record_publication(
@@ -86,11 +84,6 @@ def record_publication(
             "out": str(out_dir) if out_dir else None,
         },
     )
-
-
-def drop_staged_marts(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
-    for name in names:
-        con.execute(f"DROP TABLE IF EXISTS {STAGING}.{name}")
 
 
 @contextmanager
@@ -139,10 +132,8 @@ def commit_with_folder(
 
 
 def is_published(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
-    rows = con.execute(
-        "SELECT count(*) FROM publications WHERE run_id = $r", {"r": run_id}
-    ).fetchall()
-    return rows[0][0] > 0
+    query = "SELECT count(*) FROM publications WHERE run_id = $r"
+    return con.execute(query, {"r": run_id}).fetchall()[0][0] > 0
 
 
 def settle_folder(con: duckdb.DuckDBPyConnection, final: Path) -> None:

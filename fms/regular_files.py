@@ -9,8 +9,6 @@ import os
 import stat
 from pathlib import Path
 
-NO_LINK_NO_WAIT = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-
 
 class NotARegularFile(OSError):
     """The path is a link, a folder, a FIFO, a socket or a device."""
@@ -24,7 +22,7 @@ def open_regular(path: Path, flags: int = os.O_RDONLY, mode: int = 0o640) -> int
     """A descriptor on the regular file at `path` (created with `mode` if `flags` say so), or
     NotARegularFile. Judged on what was opened, not on the path, which may change meanwhile."""
     try:
-        fd = os.open(path, flags | NO_LINK_NO_WAIT, mode)
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, mode)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise NotARegularFile(path, "is a link") from None

@@ -25,7 +25,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import suppress
 from pathlib import Path
 
 from fms.failpoints import failpoint
@@ -58,7 +58,8 @@ def _link(path: Path, target: str) -> None:
 
 
 def _point(final: Path, target: str | None, via: Path) -> None:
-    """Point the published name at `target` (None: no publication), in one rename."""
+    """Point the published name at `target` (None: no publication), in one rename; `via` may
+    already be that link, made before the swap so that its undo needs no space."""
     if target is None:
         if final.is_symlink():
             final.unlink()
@@ -70,42 +71,18 @@ def _point(final: Path, target: str | None, via: Path) -> None:
     os.replace(via, final)
 
 
-@dataclass(frozen=True)
-class Intent:
-    """What a commit in progress changes, for `settle` to finish or undo after a crash."""
-
-    run_id: str
-    previous: str | None
-    new: str
-
-    def write(self, path: Path) -> None:
-        with atomic_path(path) as tmp:
-            with tmp.open("w") as fh:
-                json.dump({"run_id": self.run_id, "previous": self.previous, "new": self.new}, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-        _fsync_dir(path.parent)
-
-    @classmethod
-    def read(cls, path: Path) -> Intent | None:
-        try:
-            record = json.loads(path.read_text())
-        except FileNotFoundError:
-            return None
-        return cls(record["run_id"], record["previous"], record["new"])
-
-
 def settle(final: Path, committed: Callable[[str], bool]) -> None:
     """After runs killed mid-commit: point `final`, and any folder beside it (the run cut
     short may have published another date), at the version the rows committed (the new one
     if `committed(run_id)`, else the previous one), and drop the intent records."""
     suffix = f".{INTENT_SUFFIX}"
     for intent_path in sorted(final.parent.glob(f".*{suffix}")):
-        intent = Intent.read(intent_path)
-        if intent is None:  # settled meanwhile
+        try:
+            intent = json.loads(intent_path.read_text())
+        except FileNotFoundError:  # settled meanwhile
             continue
         published = final.parent / intent_path.name[1 : -len(suffix)]
-        target = intent.new if committed(intent.run_id) else intent.previous
+        target = intent["new"] if committed(intent["run_id"]) else intent["previous"]
         _point(published, target, _sibling(published, "settle.link"))
         _fsync_dir(final.parent)
         intent_path.unlink()
@@ -119,17 +96,15 @@ class RunFolder:
         self.final = final
         self.label = label
         ensure_private_dir(final.parent)
-        restore_migrated(final)
-        self.work = self._new_version()
-        ensure_private_dir(self.work)
-
-    def _new_version(self) -> Path:
+        legacy = _sibling(final, "legacy")  # a run killed in _migrate_real_folder left no name
+        if not os.path.lexists(final) and legacy.is_dir():
+            os.symlink(legacy.name, final)
         # A name never used by a version still on disk (a rerun of one flow run has its label).
-        version, n = _sibling(self.final, self.label), 1
-        while os.path.lexists(version):
+        self.work, n = _sibling(final, label), 1
+        while os.path.lexists(self.work):
             n += 1
-            version = _sibling(self.final, f"{self.label}-{n}")
-        return version
+            self.work = _sibling(final, f"{label}-{n}")
+        ensure_private_dir(self.work)
 
     @property
     def failed(self) -> Path:
@@ -154,13 +129,7 @@ class RunFolder:
                 f"{self.final}: a publication interrupted before it committed is not settled; "
                 "run the job that publishes this folder again"
             )
-        swap = FolderSwap(self.final, self.work, run_id)
-        try:
-            swap.prepare()
-        except BaseException:
-            swap.abort()
-            raise
-        return swap
+        return FolderSwap(self.final, self.work, run_id)
 
     def discard(self) -> None:
         """Remove the folder of a publication that did not happen."""
@@ -179,26 +148,28 @@ class RunFolder:
 
 
 class FolderSwap:
-    """One swap of a published name to a new version: prepare, apply, then finish or abort."""
+    """One swap of a published name to a new version, prepared when made: apply, then finish
+    or abort."""
 
     def __init__(self, final: Path, version: Path, run_id: str | None) -> None:
         self.final = final
         self.version = version
-        self.run_id = run_id
         self.new_link = version.with_name(version.name + ".link")
         self.back_link = version.with_name(version.name + ".back")
         self.intent = _sibling(final, INTENT_SUFFIX) if run_id else None
         self.previous: str | None = None
-
-    def prepare(self) -> None:
-        _migrate_real_folder(self.final)
-        self.previous = _target(self.final)
-        if self.intent is not None:
-            Intent(self.run_id, self.previous, self.version.name).write(self.intent)
-        if self.previous is not None:
-            _link(self.back_link, self.previous)
-        _link(self.new_link, self.version.name)
-        failpoint("run_folder.prepared")
+        try:
+            _migrate_real_folder(final)
+            self.previous = _target(final)
+            if self.intent is not None:
+                _write_intent(self.intent, run_id, self.previous, version.name)
+            if self.previous is not None:
+                _link(self.back_link, self.previous)
+            _link(self.new_link, version.name)
+            failpoint("run_folder.prepared")
+        except BaseException:
+            self.abort()
+            raise
 
     def apply(self) -> None:
         os.replace(self.new_link, self.final)
@@ -217,23 +188,25 @@ class FolderSwap:
     def finish(self) -> None:
         """After the commit: drop the intent, then every version but the published one. Only
         cleanup: what a failure here leaves is pruned by the next publication."""
-        try:
+        with suppress(OSError):
             if self.intent is not None:
                 self.intent.unlink(missing_ok=True)
-            _prune(self.final)
-        except OSError:
-            pass
+            keep = _target(self.final)
+            for path in self.final.parent.glob(f".{glob.escape(self.final.name)}.*"):
+                if path.name == keep or path.name.endswith(f".{INTENT_SUFFIX}"):
+                    continue
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
 
 
-def _prune(final: Path) -> None:
-    keep = _target(final)
-    for path in final.parent.glob(f".{glob.escape(final.name)}.*"):
-        if path.name == keep or path.name.endswith(f".{INTENT_SUFFIX}"):
-            continue
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
+def _write_intent(path: Path, run_id: str, previous: str | None, new: str) -> None:
+    with atomic_path(path) as tmp, tmp.open("w") as fh:
+        json.dump({"run_id": run_id, "previous": previous, "new": new}, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    _fsync_dir(path.parent)
 
 
 def _migrate_real_folder(final: Path) -> None:
@@ -253,11 +226,3 @@ def _migrate_real_folder(final: Path) -> None:
         os.replace(legacy, final)
         raise
     _fsync_dir(final.parent)
-
-
-def restore_migrated(final: Path) -> None:
-    """A run killed while migrating left the published folder as `.<name>.legacy` and no name:
-    link the name to it."""
-    legacy = _sibling(final, "legacy")
-    if not os.path.lexists(final) and legacy.is_dir():
-        os.symlink(legacy.name, final)

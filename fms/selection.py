@@ -12,7 +12,7 @@ import duckdb
 # Two-letter codes are close at one letter in common (UJ ~ UK); case ids share more.
 CLOSE_PURCHASER = 0.5
 CLOSE_CASE = 0.75
-LISTED = 12  # known purchasers named in full when there are this many or fewer
+LISTED = 12  # purchasers (or one purchaser's cases) named in full up to this many
 
 
 class UnknownSelection(ValueError):
@@ -36,10 +36,11 @@ def check_selection(
         found = con.execute("SELECT country_code FROM cases WHERE case_id = ?", [case]).fetchone()
         if found is None:
             known = [c for (c,) in con.execute("SELECT case_id FROM cases ORDER BY 1").fetchall()]
-            raise UnknownSelection(
-                f"--case {case}: the warehouse holds no such case"
-                + _suggestion(case, known, CLOSE_CASE)
-            )
+            close = _suggestion(case, known, CLOSE_CASE)
+            same_purchaser = [c for c in known if c[:2] == case[:2]]
+            if not close and 0 < len(same_purchaser) <= LISTED:
+                close = f"; {case[:2]}'s cases: {', '.join(same_purchaser)}"
+            raise UnknownSelection(f"--case {case}: the warehouse holds no such case{close}")
         if purchaser is not None and found[0] != purchaser:
             raise UnknownSelection(
                 f"--case {case} is purchaser {found[0]}'s, not {purchaser}'s: give one of them, "

@@ -22,6 +22,13 @@ SQL_DIR = Path(__file__).parent / "sql"
 _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
 
 
+def checked_table_name(table: str) -> str:
+    """`table` if it is a plain `[schema.]name` identifier (identifiers cannot be bound)."""
+    if not _TABLE_NAME.match(table):
+        raise ValueError(f"not a table name: {table!r}")
+    return table
+
+
 @cache
 def read_sql(name: str) -> str:
     """The text of `fms/sql/<name>.sql`, `name` being its stage path (`marts/delivery_macros`)."""
@@ -46,10 +53,9 @@ def materialize(
     because identifiers cannot be bound as parameters. A temporary table (also on a read-only
     connection) lives until the connection closes or the caller drops it.
     """
-    if not _TABLE_NAME.match(table):
-        raise ValueError(f"not a table name: {table!r}")
     kind = "TEMP TABLE" if temporary else "TABLE"
-    con.execute(f"CREATE OR REPLACE {kind} {table} AS {read_sql(name)}", params or {})
+    sql = f"CREATE OR REPLACE {kind} {checked_table_name(table)} AS {read_sql(name)}"
+    con.execute(sql, params or {})
     return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 

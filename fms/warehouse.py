@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from fms import settings
-from fms.contract import ENTITIES, Entity
+from fms.contract import ENTITIES
 from fms.reference import load_reference_tables
 from fms.sqlfiles import read_sql
 
@@ -32,17 +32,12 @@ TRACE_COLUMNS = (
 )
 
 
-def entity_columns_ddl(entity: Entity) -> str:
-    cols = [f'"{c.name}" {c.sql_type}' for c in entity.columns]
-    cols += [f'"{name}" {ddl}' for name, ddl in TRACE_COLUMNS]
-    return ",\n    ".join(cols)
-
-
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every ingest-layer table that does not exist yet (idempotent)."""
     con.execute(read_sql("ingest/create_bookkeeping_tables"))
+    trace = [f'"{name}" {ddl}' for name, ddl in TRACE_COLUMNS]
     for entity in ENTITIES:
-        cols = entity_columns_ddl(entity)
+        cols = ",\n    ".join([f'"{c.name}" {c.sql_type}' for c in entity.columns] + trace)
         con.execute(f"CREATE TABLE IF NOT EXISTS {entity.name}_history (\n    {cols}\n)")
         # No PRIMARY KEY on the current tables: one row per key holds by construction (the
         # load deletes a key's row before inserting its newest version) and is checked by the

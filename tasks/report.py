@@ -3,7 +3,7 @@ it has published."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -33,8 +33,8 @@ class RunArtifacts:
     report: Path  # the run report, in the published folder
     summary: str  # markdown
     period: str
-    closable_cases: list[dict] = field(default_factory=list)
-    purchaser_totals: list[dict] = field(default_factory=list)
+    closable_cases: list[dict]
+    purchaser_totals: list[dict]
 
 
 @task(name="write run report", **RETRY_TRANSIENT)
@@ -77,8 +77,8 @@ def write_run_report(
         report=final_dir / REPORT_NAME,
         summary=summary_markdown(figures, files, final_dir),
         period=f"{figures.title} {figures.period}",
-        closable_cases=top_closable_cases_table(figures) if figures.closable_cases else [],
-        purchaser_totals=purchaser_totals_table(figures) if figures.purchasers else [],
+        closable_cases=top_closable_cases_table(figures),
+        purchaser_totals=purchaser_totals_table(figures),
     )
 
 

@@ -15,14 +15,10 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from fms.billing import build_purchaser_statements
-from fms.scaleout import (
-    build_partition,
-    export_inputs,
-    partition_purchasers,
-    purchaser_workload,
-    selected_purchasers,
-    stage_gathered,
-)
+from fms.scaleout.export import export_inputs
+from fms.scaleout.gather import stage_gathered
+from fms.scaleout.partitions import partition_purchasers, purchaser_workload, selected_purchasers
+from fms.scaleout.worker import build_partition
 from fms.warehouse import connect, refresh_rules
 from tasks.failures import RETRY_TRANSIENT
 
@@ -41,11 +37,10 @@ def export_partitioned_inputs(
         refresh_rules(con)
         export_inputs(con, folder)
         selected = selected_purchasers(con, purchaser, case_id)
-        plan = (
-            [selected]
-            if selected is not None
-            else partition_purchasers(purchaser_workload(con), partitions)
-        )
+        if selected is None:
+            plan = partition_purchasers(purchaser_workload(con), partitions)
+        else:
+            plan = [selected]
     get_run_logger().info(
         "exported mart inputs to %s; %d partition(s): %s",
         folder,

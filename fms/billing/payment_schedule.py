@@ -1,16 +1,9 @@
-"""Payment schedule dates (SAMM C9.9.1.4 and Table C9.T12)."""
+"""Payment schedule dates (SAMM C9.9.1.4 and Table C9.T12): quarterly payments fall due on
+15 Mar, 15 Jun, 15 Sep and 15 Dec."""
 
 from __future__ import annotations
 
 from datetime import date
-
-SAMM_DUE_MONTHS = (3, 6, 9, 12)
-SAMM_DUE_DAY = 15
-
-
-def is_samm_quarterly_due_date(day: date) -> bool:
-    """Quarterly payments are due on 15 Mar, 15 Jun, 15 Sep and 15 Dec (C9.9.1.4)."""
-    return day.day == SAMM_DUE_DAY and day.month in SAMM_DUE_MONTHS
 
 
 def first_payment_date(acceptance_date: date) -> date:

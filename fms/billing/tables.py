@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 
-from fms.sqlfiles import read_sql
-
-_TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
+from fms.sqlfiles import checked_table_name, read_sql
 
 # The published records (every revision); only fms.billing.publication writes them.
 PUBLISHED_TABLES = frozenset(
@@ -18,13 +14,6 @@ PUBLISHED_TABLES = frozenset(
 # Where a run's candidate statements go by default: validated there, then published.
 CANDIDATE_CASE_STATEMENTS = "staging.billing_statements"
 CANDIDATE_PURCHASER_STATEMENTS = "staging.purchaser_statements"
-
-
-def checked_table_name(table: str) -> str:
-    """`table` if it is a plain `[schema.]name` identifier (identifiers cannot be bound)."""
-    if not _TABLE_NAME.match(table):
-        raise ValueError(f"not a table name: {table!r}")
-    return table
 
 
 def checked_candidate_table(table: str) -> str:

@@ -1,5 +1,4 @@
-"""Case closure (SAMM C9.4.7, C9.11.5,
-C9.13.2, E-Change 773 C6.4.9.2.2).
+"""Case closure (SAMM C9.4.7, C9.11.5, C9.13.2, E-Change 773 C6.4.9.2.2).
 
 Marts, built into a table the caller names:
 - `build_closure_readiness`: one row per implemented or SSC case as of a date: ready or not,

@@ -18,8 +18,3 @@ def create_closure_macros(con: duckdb.DuckDBPyConnection) -> None:
     """
     create_delivery_macros(con)
     con.execute(read_sql("marts/closure_rule_macros"))
-
-
-def scope_params(as_of, purchaser: str | None, case_id: str | None) -> dict:
-    """The bound parameters every closure SQL file takes."""
-    return {"as_of": as_of, "purchaser": purchaser, "case_id": case_id}

@@ -29,7 +29,8 @@ from datetime import date
 
 import duckdb
 
-from fms.closure.macros import create_closure_macros, scope_params
+from fms.closure.macros import create_closure_macros
+from fms.delivery.macros import scope_params
 from fms.sqlfiles import materialize
 
 # The blocker codes in the order a case's blockers are listed (fms-domain "Closure readiness").

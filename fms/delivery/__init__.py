@@ -15,11 +15,7 @@ from fms.delivery.c1 import (
     write_c1_file,
 )
 from fms.delivery.publish import publish_delivery_outputs
-from fms.delivery.reporting_dates import (
-    c1_reporting_date_for_month,
-    c1_submission_due_date,
-    default_delivery_report_as_of,
-)
+from fms.delivery.reporting_dates import c1_reporting_date_for_month, default_delivery_report_as_of
 from fms.delivery.status import build_delivery_status
 from fms.delivery.undelivered import build_undelivered_report
 
@@ -30,7 +26,6 @@ __all__ = [
     "build_undelivered_report",
     "c1_file_name",
     "c1_reporting_date_for_month",
-    "c1_submission_due_date",
     "default_delivery_report_as_of",
     "publish_delivery_outputs",
     "write_c1_file",

@@ -18,6 +18,6 @@ def create_delivery_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(read_sql("marts/delivery_macros"))
 
 
-def scope_params(as_of: date, purchaser: str | None, case_id: str | None) -> dict:
-    """The bound parameters of every delivery build: the as-of date and the ad-hoc filters."""
+def scope_params(as_of: date | None, purchaser: str | None, case_id: str | None) -> dict:
+    """The bound parameters of every delivery and closure build (as-of date, ad-hoc filters)."""
     return {"as_of": as_of, "purchaser": purchaser, "case_id": case_id}

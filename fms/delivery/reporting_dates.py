@@ -1,20 +1,14 @@
-"""The calendar of the monthly C1 report (SAMM C9.13.1.2): pure date rules, no clock."""
+"""The calendar of the monthly C1 report, due at DFAS Indianapolis by the 20th of each month
+(SAMM C9.13.1.2): pure date rules, no clock."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-C1_SUBMISSION_DAY = 20  # "by the 20th of each month" (C9.13.1.2)
-
 
 def c1_reporting_date_for_month(year: int, month: int) -> date:
     """The as-of (reporting) date of the C1 report for month M: the last day of month M-1."""
     return date(year, month, 1) - timedelta(days=1)
-
-
-def c1_submission_due_date(year: int, month: int) -> date:
-    """The day the C1 report for month M is due at DFAS Indianapolis: the 20th of M."""
-    return date(year, month, C1_SUBMISSION_DAY)
 
 
 def default_delivery_report_as_of(run_day: date) -> date:

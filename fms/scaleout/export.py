@@ -8,12 +8,11 @@ file system mounted at the same path everywhere), then removed when the run ends
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import duckdb
 
-from fms.scaleout.inputs import MART_INPUTS, parquet_name
+from fms.scaleout.inputs import MART_INPUTS
 
 EXPORT_SQL = "COPY (SELECT * FROM query_table($table)) TO $path (FORMAT parquet, COMPRESSION zstd)"
 TYPES_SQL = "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM query_table($table))"
@@ -48,13 +47,13 @@ def export_inputs(con: duckdb.DuckDBPyConnection, folder: Path) -> Path:
     cur.execute("BEGIN TRANSACTION")
     try:
         for table in MART_INPUTS:
-            cur.execute(EXPORT_SQL, {"table": table, "path": str(folder / parquet_name(table))})
+            cur.execute(EXPORT_SQL, {"table": table, "path": str(folder / f"{table}.parquet")})
         cur.execute("COMMIT")
     except BaseException:
         cur.execute("ROLLBACK")
         raise
     for table in MART_INPUTS:
-        check_types_round_trip(con, table, folder / parquet_name(table))
+        check_types_round_trip(con, table, folder / f"{table}.parquet")
     return folder
 
 
@@ -67,8 +66,3 @@ def check_types_round_trip(con: duckdb.DuckDBPyConnection, table: str, path: Pat
         raise ExportTypeError(
             f"{table} does not keep its column types in Parquet: {', '.join(changed) or got}"
         )
-
-
-def remove_export(folder: Path) -> None:
-    """Delete a run's export once its marts are staged (the warehouse keeps the data)."""
-    shutil.rmtree(folder, ignore_errors=True)

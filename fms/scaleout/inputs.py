@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from fms.reference import REFERENCE_TABLES
 
-# (table, the SQL file of fms/sql/scaleout/ that cuts it, whether it binds $purchasers)
-PURCHASER_SLICES: tuple[tuple[str, str, bool], ...] = (
+# (table, the SQL file of fms/sql/scaleout/ that cuts it, whether it binds $purchasers).
+# Reference tables travel whole, as the coordinator loaded them (fms.warehouse.refresh_rules).
+INPUT_SLICES: tuple[tuple[str, str, bool], ...] = (
     ("countries", "scaleout/slice_rows_of_purchasers", True),
     ("cases", "scaleout/slice_rows_of_purchasers", True),
     ("case_lines", "scaleout/slice_rows_of_cases", False),
@@ -24,16 +25,7 @@ PURCHASER_SLICES: tuple[tuple[str, str, bool], ...] = (
     ("deliveries_history", "scaleout/slice_delivery_history", False),
     ("requirements_forecasts", "scaleout/slice_rows_of_cases", False),
     ("buy_backs", "scaleout/slice_rows_of_cases", False),
-)
+) + tuple((f"ref_{name}", "scaleout/slice_reference_table", False) for name in REFERENCE_TABLES)
 
-# Reference tables travel whole, as the coordinator loaded them (fms.warehouse.refresh_rules).
-REFERENCE_SLICE = "scaleout/slice_reference_table"
-REFERENCE_INPUTS: tuple[str, ...] = tuple(f"ref_{name}" for name in REFERENCE_TABLES)
-
-# Every table the export writes and a worker reads: one Parquet file each.
-MART_INPUTS: tuple[str, ...] = tuple(t for t, _, _ in PURCHASER_SLICES) + REFERENCE_INPUTS
-
-
-def parquet_name(table: str) -> str:
-    """The file of `table` in an export folder."""
-    return f"{table}.parquet"
+# Every table the export writes and a worker reads: one Parquet file each, `<table>.parquet`.
+MART_INPUTS: tuple[str, ...] = tuple(table for table, _, _ in INPUT_SLICES)

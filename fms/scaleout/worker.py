@@ -16,7 +16,7 @@ import pyarrow as pa
 from fms import settings
 from fms.billing import build_billing_statements
 from fms.marts import MART_BUILDERS, Builder
-from fms.scaleout.inputs import PURCHASER_SLICES, REFERENCE_INPUTS, REFERENCE_SLICE, parquet_name
+from fms.scaleout.inputs import INPUT_SLICES
 from fms.sqlfiles import materialize, read_sql
 
 # The marts a worker can build, each taking (con, as_of or period_end, table, purchaser, case).
@@ -30,24 +30,18 @@ WORK_SCHEMA = "staging"
 
 def load_purchaser_slice(
     con: duckdb.DuckDBPyConnection, parquet_folder: Path, purchasers: list[str]
-) -> dict[str, int]:
+) -> None:
     """Create each input table of the marts in `con` with the rows of `purchasers` only, and
-    the reference tables whole; then the shared rule macros over them. Returns row counts."""
-    folder = Path(parquet_folder)
-    counts = {}
-    for table, sql, by_purchaser in PURCHASER_SLICES:
-        params: dict = {"path": str(folder / parquet_name(table))}
+    the reference tables whole; then the shared rule macros over them."""
+    for table, sql, by_purchaser in INPUT_SLICES:
+        params: dict = {"path": str(Path(parquet_folder) / f"{table}.parquet")}
         if by_purchaser:
             params["purchasers"] = list(purchasers)
-        counts[table] = materialize(con, table, sql, params)
-    for table in REFERENCE_INPUTS:
-        path = str(folder / parquet_name(table))
-        counts[table] = materialize(con, table, REFERENCE_SLICE, {"path": path})
+        materialize(con, table, sql, params)
     # The same macros fms.warehouse.refresh_rules creates, over the same reference rows: the
     # coordinator loaded data/reference/*.csv just before exporting, so workers need no copy
     # of data/reference and cannot see another version of it.
     con.execute(read_sql("marts/create_rule_macros"))
-    return counts
 
 
 def build_partition(

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fms.billing.payment_schedule import first_payment_date, is_samm_quarterly_due_date
+from fms.billing.payment_schedule import first_payment_date
 from tests.handbuilt import d
+from tests.rules_helpers import is_samm_quarterly_due_date
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,7 @@ def nightly_args(folder: Path, landing: Path) -> list[str]:
         str(folder / "out"),
         "--as-of",
         AS_OF.isoformat(),
+        "--json",  # the summary the tests read
     ]
 
 

@@ -14,12 +14,12 @@ from fms.delivery import (
     build_c1_transactions,
     c1_file_name,
     c1_reporting_date_for_month,
-    c1_submission_due_date,
     default_delivery_report_as_of,
     write_c1_file,
 )
 from tests.delivery.builders import delivery, fetch_dicts, line
 from tests.handbuilt import d, insert, open_warehouse
+from tests.rules_helpers import c1_submission_due_date
 
 AS_OF = d("2026-02-28")
 

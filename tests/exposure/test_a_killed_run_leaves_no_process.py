@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from fms.locking import read_holder
 from tests.exposure.sockets import listening_in_tree, process_tree
 from tests.landing import COUNTRY, DELIVERY, LINE, case, write_batch
+from tests.publication_helpers import read_holder
 
 FMS = Path(sys.executable).with_name("fms")
 TODAY = "2026-11-05"

@@ -63,6 +63,7 @@ def real_run(tmp_path_factory) -> RealRun:
         str(FMS),
         "run",
         "nightly",
+        "--verbose",  # every line a run can print is checked
         "--landing",
         str(landing),
         "--warehouse",

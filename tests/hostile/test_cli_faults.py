@@ -306,6 +306,10 @@ def two_purchasers(tmp_path: Path) -> Path:
         (("--purchaser", "UJ"), ("--purchaser UJ: the warehouse holds no such purchaser", "UK?")),
         (("--purchaser", "xx"), ("--purchaser XX:", "its purchasers: FR, UK")),
         (("--case", "uk-d-aab"), ("--case UK-D-AAB: the warehouse holds no such case", "FR-D-AAB")),
+        (
+            ("--case", "UK-D-ZZZ"),
+            ("--case UK-D-ZZZ: the warehouse holds no such case", "UK's cases: UK-D-AAA"),
+        ),
         (("--purchaser", "uk", "--case", "FR-D-AAB"), ("FR-D-AAB is purchaser FR's, not UK's",)),
     ],
 )

@@ -18,11 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fms.billing import (
-    build_billing_statements,
-    build_initial_deposit_shortfalls,
-    build_purchaser_statements,
-)
+from fms.billing import build_billing_statements, build_purchaser_statements
+from fms.billing.initial_deposit import build_initial_deposit_shortfalls
 from fms.closure import BLOCKER_CODES, publish_closure_outputs
 from fms.marts import build_staged_marts
 from fms.quality.gate import Validator, validate

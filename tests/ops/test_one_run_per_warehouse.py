@@ -15,7 +15,8 @@ from flows.delivery_report import delivery_report
 from flows.nightly import nightly_refresh
 from flows.quarterly_billing import quarterly_billing
 from fms import locking
-from fms.locking import WarehouseBusyError, read_holder
+from fms.locking import WarehouseBusyError
+from tests.publication_helpers import read_holder
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

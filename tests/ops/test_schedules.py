@@ -16,7 +16,7 @@ from prefect.server.schemas.schedules import CronSchedule
 from app.serve import deployments
 from fms.billing import billing_timeline, last_quarter_end_before
 from fms.delivery import default_delivery_report_as_of
-from fms.delivery.reporting_dates import c1_submission_due_date
+from tests.rules_helpers import c1_submission_due_date
 
 NEW_YORK = ZoneInfo("America/New_York")
 SCHEDULES = {d.name: [s.schedule for s in d.schedules] for d in deployments()}

@@ -19,9 +19,9 @@ from fms.locking import (
     WarehouseBusyError,
     check_lock_file,
     lock_path,
-    read_holder,
     warehouse_lock,
 )
+from tests.publication_helpers import read_holder
 
 # A child process that takes the lock, says so, and holds it until killed (or for `hold` s).
 HOLDER = textwrap.dedent(

@@ -16,12 +16,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from fms.billing import (
-    billing_timeline,
-    first_payment_date,
-    is_samm_quarterly_due_date,
-    last_quarter_end_before,
-)
+from fms.billing import billing_timeline, last_quarter_end_before
+from fms.billing.payment_schedule import first_payment_date
+from tests.rules_helpers import is_samm_quarterly_due_date
 
 DAY = timedelta(days=1)
 FIRST, LAST = date(1990, 1, 1), date(2100, 12, 31)

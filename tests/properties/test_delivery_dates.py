@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from fms.delivery import (
     c1_reporting_date_for_month,
-    c1_submission_due_date,
     default_delivery_report_as_of,
 )
+from tests.rules_helpers import c1_submission_due_date
 
 DAY = timedelta(days=1)
 FIRST, LAST = date(1990, 1, 1), date(2100, 12, 31)

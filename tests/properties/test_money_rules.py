@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fms.billing import round_half_up_cents
+from fms.billing.money import round_half_up_cents
 from fms.ingest.load_batch import load_new_batches
 from fms.ingest.row_checks import MONEY_SHAPE
 from fms.warehouse import connect

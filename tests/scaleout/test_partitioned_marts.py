@@ -8,16 +8,10 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from fms.scaleout import (
-    ExportTypeError,
-    build_partition,
-    export_inputs,
-    partition_purchasers,
-    purchaser_workload,
-    selected_purchasers,
-    stage_gathered,
-)
-from fms.scaleout.export import check_types_round_trip
+from fms.scaleout.export import ExportTypeError, check_types_round_trip, export_inputs
+from fms.scaleout.gather import stage_gathered
+from fms.scaleout.partitions import partition_purchasers, purchaser_workload, selected_purchasers
+from fms.scaleout.worker import build_partition
 from fms.warehouse import connect
 from tests.handbuilt import d, insert, open_warehouse
 from tests.scaleout.conftest import AS_OF, MART_DATES, build_locally, mart_rows, mart_types

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fms.scaleout import partition_purchasers
+from fms.scaleout.partitions import partition_purchasers
 
 
 @pytest.mark.parametrize(

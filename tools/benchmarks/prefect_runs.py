@@ -87,6 +87,8 @@ def run_cli_nightly(
             str(fms),
             "run",
             "nightly",
+            "--verbose",  # the log lines its phases are read from
+            "--json",  # the summary its run id is read from
             "--landing",
             str(landing),
             "--warehouse",

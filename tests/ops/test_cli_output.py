@@ -1,0 +1,66 @@
+"""What `fms run` prints: a short summary for people by default (batches, rows, marts, each
+data-quality warning once, where it wrote), Prefect's lines of every step only with --verbose,
+the summary as JSON only with --json."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fms import settings
+
+FMS = Path(sys.executable).with_name("fms")
+AS_OF = "2026-11-03"
+MOST_LINES = 40  # a nightly on the bundled sample
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, prefect_api):
+    """The nightly on the bundled sample, then a rerun with --verbose --json."""
+    root = tmp_path_factory.mktemp("cli-output")
+    landing = root / "landing"
+    shutil.copytree(settings.sample_landing(), landing)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "FMS_"))}
+    env |= prefect_api.environment() | {"FMS_TODAY": AS_OF}
+    args = ["run", "nightly", "--landing", str(landing), "--warehouse", str(root / "w.duckdb")]
+    args += ["--out", str(root / "out"), "--as-of", AS_OF]
+
+    def fms(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(FMS), *args, *extra], env=env, capture_output=True, text=True, timeout=600
+        )
+
+    return root, fms(), fms("--verbose", "--json")
+
+
+def test_the_default_summary_is_short_and_names_each_warning_once(runs):
+    root, first, _ = runs
+    assert first.returncode == 0, first.stderr[-3000:]
+    lines = (first.stderr + first.stdout).splitlines()
+    assert len(lines) <= MOST_LINES, "\n".join(lines)
+    assert not [line for line in lines if "Task run" in line or "Flow run" in line]
+    out = first.stdout
+    assert f"nightly {AS_OF}: done" in out
+    assert "batches loaded: 4 (20261031-00-history, " in out
+    manifest = json.loads((settings.sample_landing().parent / "manifest.json").read_text())
+    assert f"{len(manifest['injected']):,} quarantined" in out
+    warnings = [line for line in out.splitlines() if line.startswith("    - suite ")]
+    assert warnings and len(warnings) == len(set(warnings))
+    assert f"{len(warnings)} warning(s):" in out
+    assert f"run report: {root / 'out' / 'nightly' / AS_OF / 'run_report.html'}" in out
+
+
+def test_verbose_prints_every_step_and_json_prints_only_the_summary(runs):
+    _, _, rerun = runs
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    summary = json.loads(rerun.stdout)  # nothing but the JSON on standard output
+    assert summary["batches_loaded"] == [] and summary["as_of"] == AS_OF
+    assert isinstance(summary["warnings"], list)
+    assert "Task run 'find new batches" in rerun.stderr
+    assert "Finished in state Completed()" in rerun.stderr

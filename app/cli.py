@@ -275,7 +275,8 @@ def _run_job(
     except (PreflightError, settings.SettingError, LockFileError) as exc:
         _fail(str(exc))
     if not as_json:
-        console.print(f"{job.command}: running (--verbose prints every step)", highlight=False)
+        more = "" if verbose else " (--verbose prints every step)"
+        console.print(f"{job.command}: running{more}", highlight=False)
     try:
         api_ready = _use_prefect_api()
         module, name = job.flow.split(":")

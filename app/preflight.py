@@ -70,12 +70,15 @@ def check_contents(warehouse: Path, purchaser: str | None, case: str | None) -> 
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.IOException:
-        return
+        return  # held by a run that writes it
+    except duckdb.Error as exc:
+        raise PreflightError(f"--warehouse {warehouse} cannot be opened: {exc}") from exc
     with con:
-        loaded = con.execute(
+        has_cases = con.execute(
             "SELECT count(*) FROM duckdb_tables() "
             "WHERE schema_name = 'main' AND table_name = 'cases'"
         ).fetchone()[0]
+        loaded = has_cases and con.execute("SELECT EXISTS (SELECT 1 FROM cases)").fetchone()[0]
         if not loaded:
             raise PreflightError(
                 f"--warehouse {warehouse} holds no FMS data yet: `fms run nightly --warehouse "

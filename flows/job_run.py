@@ -34,7 +34,7 @@ from fms.quality.gate import (
 )
 from fms.report import REPORT_NAME, ReportTables
 from fms.run_folder import RunFolder, settle
-from fms.selection import check_selection
+from fms.selection import UnknownSelection, check_selection
 from fms.warehouse import connect
 from tasks.marts import build_marts
 from tasks.publish import write_closure_files, write_delivery_files
@@ -176,9 +176,12 @@ def gated_run(
     its data-quality report (the flow's last step, `run.publish`, or here); on any failure it
     is kept beside it as `<final>.failed-<run>` and the published `final` stays as it was.
     An ad-hoc selection the warehouse does not hold is refused before any folder is made."""
+    selection = purchaser is not None or case is not None
+    if selection and not warehouse.exists():
+        raise UnknownSelection(f"there is no warehouse at {warehouse} to select from")
     with warehouse_lock(warehouse, run_id, job.name):
-        if purchaser is not None or case is not None:
-            with connect(warehouse) as con:
+        if selection:
+            with connect(warehouse, read_only=True) as con:
                 check_selection(con, purchaser, case)
         settle(final, partial(published_in, warehouse))
         run = GatedRun(run_id, warehouse, RunFolder(final, run_id[:8]))

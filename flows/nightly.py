@@ -104,7 +104,7 @@ def nightly_refresh(
         rows_quarantined=sum(e["rows_quarantined"] for b in loaded for e in b["entities"]),
         rows_resolved=sum(e["rows_resolved"] for b in loaded for e in b["entities"]),
         marts=staged,
-        data_quality_warnings=sum(len(r.warnings) for r in run.reports),
+        data_quality_warnings=len(run.warnings()),
         data_docs=str(published / "data_docs" / "index.html"),
     )
     get_run_logger().info(

@@ -64,9 +64,13 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
     old_umask = os.umask(0o027)  # the warehouse holds financial records: not world-readable
     try:
-        con = duckdb.connect(
-            str(path), read_only=read_only, config={"memory_limit": settings.duckdb_memory_limit()}
-        )
+        config = {
+            "memory_limit": settings.duckdb_memory_limit(),
+            # DuckDB's default, pinned: a loaded file's record numbers are its rows' order
+            # in the table they are read into (fms/ingest/load_batch.py).
+            "preserve_insertion_order": True,
+        }
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
     finally:
         os.umask(old_umask)
     try:

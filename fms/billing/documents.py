@@ -83,9 +83,31 @@ CASE_DETAIL_FIELDS: tuple[str, ...] = (
 
 DIFFERENCE_FIELDS = ("level", "case_id", "field", "old_value", "new_value")
 
-# Case-detail Decimals are dollars (currency cells) but for the surcharge rate and the arrearage
-# dollar-days, plain numbers.
-MONEY_FIELDS = frozenset(CASE_DETAIL_FIELDS) - {"surcharge_rate", "arrearage_dollar_days"}
+# Case-detail figures in dollars (currency cells), named one by one: a Decimal added later is
+# a plain number until someone says it is money. The surcharge rate and arrearage dollar-days
+# are plain numbers.
+MONEY_FIELDS = frozenset(
+    {
+        "delivered_value",
+        "expenditures",
+        "performance",
+        "forecast_current_quarter",
+        "forecast_covered_quarter",
+        "forecast_costs",
+        "termination_liability_reported",
+        "termination_liability",
+        "surcharge",
+        "forecast_cumulative",
+        "scheduled_cumulative",
+        "requirement",
+        "collections_cumulative",
+        "amount_due",
+        "previous_requirement",
+        "arrearage",
+        "purchaser_interest",
+        "interest",
+    }
+)
 
 
 def statement_stem(country_code: str, period_end: date, revision: int | None) -> str:

@@ -29,7 +29,7 @@ Definitions (choices, documented in the final report too):
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -62,7 +62,11 @@ class InitialDepositRequirement:
     full_value_required: bool
     reason: str  # the Table C9.T13 condition that applied
     minimum: Decimal  # the computable minimum initial deposit (a lower bound)
+    full_case_value: Decimal
     surcharge_share: Decimal
+    scml_value: Decimal
+    performance_before_first_payment: Decimal
+    termination_liability: Decimal
 
 
 def initial_deposit_requirement(
@@ -89,20 +93,35 @@ def initial_deposit_requirement(
     else:
         surcharge_share = round_half_up_cents(estimated_surcharge / 2)
     tl = ZERO if sblc_in_place else termination_liability_before_first_payment
+    common = {
+        "full_case_value": full_value,
+        "surcharge_share": surcharge_share,
+        "scml_value": scml,
+        "performance_before_first_payment": performance_before_first_payment,
+        "termination_liability": tl,
+    }
     if terms_of_sale in FULL_VALUE_TERMS:
-        return InitialDepositRequirement(True, "Cash With Acceptance", full_value, surcharge_share)
+        return InitialDepositRequirement(True, "Cash With Acceptance", full_value, **common)
     if terms_of_sale in GRANT_FINANCED_TERMS and full_value < GRANT_FULL_VALUE_CEILING:
         return InitialDepositRequirement(
             True,
             "wholly FMS Credit (Non-Repayable)/MAP Merger, under $5M, no cash flow financing",
             full_value,
-            surcharge_share,
+            **common,
         )
     minimum = scml + surcharge_share + performance_before_first_payment + tl
-    reason = "SCML + surcharge share + performance until the first payment"
-    if tl > 0:
-        reason += " + TL"
-    return InitialDepositRequirement(False, reason, minimum, surcharge_share)
+    reason = (
+        "SCML + surcharge share + performance until the first payment + TL"
+        if tl > 0
+        else "SCML + surcharge share + performance until the first payment"
+    )
+    return InitialDepositRequirement(False, reason, minimum, **common)
+
+
+def quarters_before_first_payment(key_date: date) -> tuple[date, date]:
+    """(first, last) quarter starts the initial deposit covers: from the key date's quarter
+    through the quarter in which the first quarterly payment (Table C9.T12) falls."""
+    return quarter_start(key_date), quarter_start(first_payment_date(key_date))
 
 
 @dataclass(frozen=True)
@@ -118,9 +137,18 @@ class InitialDepositShortfall:
     reason: str
 
 
-# The column types of its table. A check's working table, never published: money as wide as a
-# case's figures add up to.
-SQL_TYPES = {"str": "VARCHAR", "date": "DATE", "Decimal": "DECIMAL(38,2)", "bool": "BOOLEAN"}
+SHORTFALL_COLUMNS = {
+    "case_id": "VARCHAR",
+    "country_code": "VARCHAR",
+    "key_date": "DATE",
+    "first_payment_date": "DATE",
+    # A check's working table, never published: as wide as a case's figures add up to.
+    "initial_deposit": "DECIMAL(38,2)",
+    "minimum": "DECIMAL(38,2)",
+    "shortfall": "DECIMAL(38,2)",
+    "full_value_required": "BOOLEAN",
+    "reason": "VARCHAR",
+}
 
 
 def initial_deposit_shortfalls(
@@ -135,10 +163,7 @@ def initial_deposit_shortfalls(
     found = []
     for row in query(con, "marts/billing_initial_deposit_inputs", {"purchaser": purchaser}):
         (case_id, country, terms, key_date, line_value, scml, rate, sblc, deposit, forecasts) = row
-        first_payment = first_payment_date(key_date)
-        # The deposit covers the key date's quarter through the quarter the first payment
-        # (Table C9.T12) falls in.
-        first_q, last_q = quarter_start(key_date), quarter_start(first_payment)
+        first_q, last_q = quarters_before_first_payment(key_date)
         covered = [f for f in forecasts or () if first_q <= f["quarter_start"] <= last_q]
         need = initial_deposit_requirement(
             terms_of_sale=terms,
@@ -157,7 +182,7 @@ def initial_deposit_shortfalls(
                     case_id=case_id,
                     country_code=country,
                     key_date=key_date,
-                    first_payment_date=first_payment,
+                    first_payment_date=first_payment_date(key_date),
                     initial_deposit=deposit,
                     minimum=need.minimum,
                     shortfall=need.minimum - deposit,
@@ -177,13 +202,12 @@ def build_initial_deposit_shortfalls(
     table = checked_table_name(table)
     ensure_schema(con, table)
     rows = initial_deposit_shortfalls(con, purchaser)
-    columns = fields(InitialDepositShortfall)
-    typed = ", ".join(f"{c.name} {SQL_TYPES[c.type]}" for c in columns)
-    con.execute(f"CREATE OR REPLACE TABLE {table} ({typed})")
+    columns = ", ".join(f"{name} {sql_type}" for name, sql_type in SHORTFALL_COLUMNS.items())
+    con.execute(f"CREATE OR REPLACE TABLE {table} ({columns})")
     if rows:
-        marks = ", ".join("?" for _ in columns)
+        marks = ", ".join("?" for _ in SHORTFALL_COLUMNS)
         con.executemany(
             f"INSERT INTO {table} VALUES ({marks})",  # noqa: S608 - checked identifier
-            [astuple(r) for r in rows],
+            [[getattr(r, name) for name in SHORTFALL_COLUMNS] for r in rows],
         )
     return len(rows)

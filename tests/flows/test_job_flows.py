@@ -49,6 +49,19 @@ def test_a_quarter_not_yet_over_is_never_billed_and_nothing_is_written(tmp_path,
     assert "billing_statements" not in tables and not out.exists()
 
 
+def test_an_adhoc_run_on_a_warehouse_that_is_not_there_is_refused_creating_nothing(tmp_path):
+    with pytest.raises(ValueError, match="there is no warehouse at"):
+        closure_readiness(warehouse=tmp_path / "typo.duckdb", out=tmp_path / "out", purchaser="uk")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_an_adhoc_run_for_a_purchaser_the_warehouse_does_not_hold_is_refused(tmp_path):
+    warehouse, out = worked_example_warehouse(tmp_path), tmp_path / "out"
+    with pytest.raises(ValueError, match="no such purchaser .did you mean XX"):
+        quarterly_billing(period_end=Q3, warehouse=warehouse, out=out, purchaser="XZ")
+    assert not out.exists()
+
+
 def test_quarterly_billing_publishes_the_worked_example_per_purchaser(tmp_path):
     warehouse, out = worked_example_warehouse(tmp_path), tmp_path / "out"
     summary = quarterly_billing(period_end=Q3, warehouse=warehouse, out=out)

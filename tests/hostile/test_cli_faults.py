@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from fms.warehouse import connect
 from tests.handbuilt import insert, open_warehouse
 from tests.landing import COUNTRY, DELIVERY, LINE, case, write_batch
 
@@ -322,11 +323,23 @@ def test_a_purchaser_or_case_the_warehouse_does_not_hold_is_refused_naming_close
     assert not (tmp_path / "out").exists()
 
 
-def test_a_warehouse_with_no_data_is_refused_saying_how_to_load_it(tmp_path):
+@pytest.mark.parametrize("tables", [False, True], ids=["no-tables", "tables-no-rows"])
+def test_a_warehouse_with_no_data_is_refused_saying_how_to_load_it(tmp_path, tables):
     warehouse = tmp_path / "fms.duckdb"
-    duckdb.connect(str(warehouse)).close()
+    if tables:  # what any run leaves that loaded nothing
+        with connect(warehouse):
+            pass
+    else:
+        duckdb.connect(str(warehouse)).close()
     result = refuse(tmp_path, *closure(warehouse, tmp_path / "out"), "--purchaser", "UK")
     assert_one_error_line(result, "holds no FMS data yet", "fms run nightly")
+
+
+def test_a_damaged_warehouse_is_one_line(tmp_path):
+    warehouse = tmp_path / "fms.duckdb"
+    warehouse.write_bytes(b"\0" * 8 + b"DUCK" + b"not a database, whatever its first bytes" * 200)
+    result = refuse(tmp_path, *closure(warehouse, tmp_path / "out"))
+    assert_one_error_line(result, f"--warehouse {warehouse} cannot be opened")
 
 
 def test_a_nightly_without_a_landing_is_refused_saying_how_to_configure_one(tmp_path):

@@ -186,14 +186,16 @@ class FolderSwap:
                 leftover.unlink(missing_ok=True)
 
     def finish(self) -> None:
-        """After the commit: drop the intent, then every version but the published one. Only
+        """After the commit: drop the intent, then every version but the published one and the
+        one it replaced. That one goes at the next publication: a reader that resolved the
+        published name just before the swap may still be looking a file up in it. Only
         cleanup: what a failure here leaves is pruned by the next publication."""
         with suppress(OSError):
             if self.intent is not None:
                 self.intent.unlink(missing_ok=True)
-            keep = _target(self.final)
+            keep = {_target(self.final), self.previous}
             for path in self.final.parent.glob(f".{glob.escape(self.final.name)}.*"):
-                if path.name == keep or path.name.endswith(f".{INTENT_SUFFIX}"):
+                if path.name in keep or path.name.endswith(f".{INTENT_SUFFIX}"):
                     continue
                 if path.is_dir() and not path.is_symlink():
                     shutil.rmtree(path, ignore_errors=True)

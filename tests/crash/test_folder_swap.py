@@ -47,7 +47,10 @@ def test_a_new_run_folder_replaces_the_published_one_whole_and_no_older_version_
     _publish(final, "run2", {"c1.txt": "new"})
     assert _files(final) == {"c1.txt": "new"}
     assert final.is_symlink() and os.readlink(final) == f".{AS_OF}.run2"  # relative: copyable
-    assert _beside(final) == [f".{AS_OF}.run2", AS_OF]
+    # The version it replaced stays for readers mid-lookup until the next publication.
+    assert _beside(final) == [f".{AS_OF}.run1", f".{AS_OF}.run2", AS_OF]
+    _publish(final, "run3", {"c1.txt": "newer"})
+    assert _beside(final) == [f".{AS_OF}.run2", f".{AS_OF}.run3", AS_OF]
 
 
 def test_readers_opening_files_by_the_published_name_never_miss_one(tmp_path):
@@ -84,7 +87,7 @@ def test_a_folder_published_before_versions_becomes_the_first_version(tmp_path):
     _write(run, {"c1.txt": "new"})
     run.publish()
     assert final.is_symlink() and _files(final) == {"c1.txt": "new"}
-    assert _beside(final) == [f".{AS_OF}.run1", AS_OF]
+    assert _beside(final) == [f".{AS_OF}.legacy", f".{AS_OF}.run1", AS_OF]
 
 
 def test_a_run_killed_while_moving_a_folder_from_before_aside_gets_it_back(tmp_path):
@@ -188,7 +191,7 @@ def test_a_crash_between_the_folder_swap_and_commit_is_settled_as_the_rows_say(
     assert _files(final) == {"c1.txt": expected}
     assert not (final.parent / f".{AS_OF}.publishing").exists()
     _publish(final, "run3", {"c1.txt": "run3"})  # and publishing goes on
-    assert _beside(final) == [f".{AS_OF}.run3", AS_OF]
+    assert _beside(final) == [f".{AS_OF}.{expected}", f".{AS_OF}.run3", AS_OF]
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,10 @@
 (`run_report.html`, rendered from the Jinja2 templates in `templates/`: CSS inlined, matplotlib
 charts embedded as PNG data URIs, no script, no network) with the key figures, totals by
 purchaser, billing trend by quarter, delivery progress, the closure funnel and funds locked in
-closable cases, and the data-quality summary; `fms.report.artifacts` turns the same figures into
-the run's Prefect artifacts. Sections read the warehouse with set-based SQL
+closable cases, and the data-quality summary. Every card says the date its figures are as of and,
+when another run's marts stand behind it (a billing run reads the nightly's delivery status),
+which run; a chart with nothing to draw is a sentence. `fms.report.artifacts` turns the same
+figures into the run's Prefect artifacts. Sections read the warehouse with set-based SQL
 (`fms/sql/reports/report_*.sql`), tables bound as parameters (`ReportTables`); money is printed
 exactly from Decimal (`fms.formatting`).
 """

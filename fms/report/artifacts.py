@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from fms.formatting import count, dollars, share
-from fms.report.figures import RunFigures
+from fms.report.figures import RunFigures, Source
 from fms.report.files import REPORT_NAME, RunFile
 from fms.report.page import iso
 
@@ -28,43 +28,62 @@ def _md(text: str) -> str:
     return text.replace("|", "/").replace("\n", " ")
 
 
-def key_figures(f: RunFigures) -> list[tuple[str, str]]:
-    """(figure, value) pairs: the run's headline numbers, money exact."""
+def as_of_text(source: Source) -> str:
+    """A figure's date for the summary table; another run's says whose it is."""
+    when = iso(source.as_of)
+    if source.this_run:
+        return when
+    if source.run_id:
+        return f"{when} ({source.job_title.lower()} run {source.run_id})"
+    return f"{when} ({source.job_title.lower()}, {source.table})"
+
+
+def key_figures(f: RunFigures) -> list[tuple[str, str, Source]]:
+    """(figure, value, what it is as of): the run's headline numbers, money exact."""
+    run, statements = f.run_source, f.statement_source
     rows = [
-        ("Implemented cases", count(sum(p["cases"] for p in f.purchasers))),
-        ("Case value", dollars(f.total("purchasers", "case_value"))),
-        ("Collections received", dollars(f.total("purchasers", "collections"))),
+        ("Implemented cases", count(sum(p["cases"] for p in f.purchasers)), run),
+        ("Case value", dollars(f.total("purchasers", "case_value")), run),
+        ("Collections received", dollars(f.total("purchasers", "collections")), run),
     ]
     if f.latest_statement_period:
         rows.append(
             (
                 f"Amount due (latest statements, to {f.latest_statement_period})",
                 dollars(f.total("purchasers", "amount_due")),
+                statements,
             )
         )
     else:
-        rows.append(("Amount due", "no billing statements published"))
+        rows.append(("Amount due", "no billing statements published", statements))
     if f.delivery is not None:
         delivered = f.total("delivery", "delivered_value")
         undelivered = f.total("delivery", "undelivered_value")
         rows += [
-            ("Delivered value (open cases)", dollars(delivered)),
-            ("Undelivered value", dollars(undelivered)),
-            ("Delivered share", share(delivered, delivered + undelivered)),
+            (figure, value, f.delivery_source)
+            for figure, value in (
+                ("Delivered value (open cases)", dollars(delivered)),
+                ("Undelivered value", dollars(undelivered)),
+                ("Delivered share", share(delivered, delivered + undelivered)),
+            )
         ]
     if f.funnel is not None:
         rows += [
-            ("Cases in closure scope", count(f.funnel["in_scope"])),
-            ("Ready to close", count(f.funnel["ready"])),
-            ("Ready and overdue (SSC > 12 months)", count(f.funnel["overdue_ready"])),
-            ("Funds locked in ready cases", dollars(f.funnel["funds_locked_in_ready_cases"])),
+            (figure, value, f.closure_source)
+            for figure, value in (
+                ("Cases in closure scope", count(f.funnel["in_scope"])),
+                ("Ready to close", count(f.funnel["ready"])),
+                ("Ready and overdue (SSC > 12 months)", count(f.funnel["overdue_ready"])),
+                ("Funds locked in ready cases", dollars(f.funnel["funds_locked_in_ready_cases"])),
+            )
         ]
     rows += [
-        ("Data-quality warnings", count(f.dq_warnings)),
-        ("Critical data-quality failures", count(f.dq_critical)),
+        ("Data-quality warnings", count(f.dq_warnings), run),
+        ("Critical data-quality failures", count(f.dq_critical), run),
     ]
     if f.quarantine:
-        rows.append(("Rows quarantined", count(sum(q["rows_quarantined"] for q in f.quarantine))))
+        quarantined = count(sum(q["rows_quarantined"] for q in f.quarantine))
+        rows.append(("Rows quarantined", quarantined, run))
     return rows
 
 
@@ -79,10 +98,10 @@ def summary_markdown(f: RunFigures, files: list[RunFile], final_dir: Path) -> st
         f"Run `{f.run_id}`. **[Open the run report]({report.uri(final_dir)})** "
         "(charts and tables, readable offline).",
         "",
-        "| key figure | value |",
-        "|---|---:|",
+        "| key figure | value | as of |",
+        "|---|---:|---|",
     ]
-    lines += [f"| {_md(k)} | {_md(v)} |" for k, v in key_figures(f)]
+    lines += [f"| {_md(k)} | {_md(v)} | {_md(as_of_text(s))} |" for k, v, s in key_figures(f)]
     if files:
         lines += ["", "## Files", ""]
         lines += [f"- [{_md(x.name)}]({x.uri(final_dir)})" for x in files]

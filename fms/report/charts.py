@@ -4,6 +4,10 @@ page needs no network, no CDN and no Prefect to be read.
 Charts are pictures: matplotlib turns the Decimal bar lengths into its own floats to draw them.
 Every figure a person reads as a number (tables, bar labels, alt text) is printed from the
 Decimal itself by fms.formatting.
+
+A chart with nothing to draw (no rows, or every amount zero) is None, never an empty frame with
+made-up axes: the page says so in a sentence instead. matplotlib is imported only when a chart
+is drawn (its import costs about half a second, paid by every process that imports the flows).
 """
 
 from __future__ import annotations
@@ -13,10 +17,6 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from fms.formatting import count, dollars, share, short_dollars
 
@@ -73,8 +73,15 @@ def _axis_number(value, _position) -> str:
     return f"{value:,g}"
 
 
-def _figure(height: float, width: float = WIDTH, **grid) -> tuple[Figure, object]:
+def _any(values: Iterable[Decimal | int | None]) -> bool:
+    """Whether there is anything to draw: some value neither None nor zero."""
+    return any(v for v in values)
+
+
+def _figure(height: float, width: float = WIDTH, **grid):
     """A figure of white, half-framed axes (`grid`: fig.subplots' layout, one axes by default)."""
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     axes = fig.subplots(**grid)
     for ax in getattr(axes, "flat", [axes]):
@@ -86,7 +93,7 @@ def _figure(height: float, width: float = WIDTH, **grid) -> tuple[Figure, object
     return fig, axes
 
 
-def _png(fig: Figure) -> bytes:
+def _png(fig) -> bytes:
     buffer = io.BytesIO()
     # No metadata: the same figures give the same bytes (and no software URL in the page).
     fig.savefig(buffer, format="png", facecolor="white", metadata={"Software": None})
@@ -96,6 +103,8 @@ def _png(fig: Figure) -> bytes:
 def _value_axis(ax, label: str, axis: str = "x", *, money: bool = True) -> None:
     """The axis bars are measured on: ticks in the unit `label` names (money) or whole numbers
     (counts), and grid lines."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     ticks = getattr(ax, f"{axis}axis")
     if money:
         ticks.set_major_formatter(FuncFormatter(_axis_number))
@@ -107,6 +116,8 @@ def _value_axis(ax, label: str, axis: str = "x", *, money: bool = True) -> None:
 
 def _legend(ax, columns: int) -> None:
     """The legend in rows above the plot, bars before lines (matplotlib lists lines first)."""
+    from matplotlib.lines import Line2D
+
     handles, names = ax.get_legend_handles_labels()
     entries = sorted(zip(handles, names, strict=True), key=lambda e: isinstance(e[0], Line2D))
     ax.legend(
@@ -138,16 +149,8 @@ def _purchaser_label(row: dict) -> str:
     return f"{row['country_code']}  {name}" if name != row["country_code"] else name
 
 
-def purchaser_totals_chart(purchasers: list[dict]) -> Chart | None:
-    """Case value and collections of the largest purchasers (grouped bars) beside the amount
-    due on their latest statements (its own scale: a quarter's bill is far smaller)."""
-    rows = sorted(purchasers, key=lambda r: r["case_value"], reverse=True)[:MAX_BARS]
-    if not rows:
-        return None
-    rows.reverse()  # largest at the top of a horizontal chart
-    fig, (left, right) = _figure(
-        1.2 + 0.46 * len(rows), ncols=2, sharey=True, width_ratios=[1.7, 1]
-    )
+def _portfolio_panel(ax, rows: list[dict]) -> None:
+    """Case value and collections of each purchaser, grouped bars."""
     ys = range(len(rows))
     unit, unit_label = money_scale(r[c] for r in rows for c in ("case_value", "collections"))
     height = 0.38
@@ -156,34 +159,68 @@ def purchaser_totals_chart(purchasers: list[dict]) -> Chart | None:
         (-height / 2, "collections", TEAL, "Collections received"),
     ):
         values = _scaled([r[column] for r in rows], unit)
-        left.barh([y + shift for y in ys], values, height=height, color=color, label=label)
-    left.set_yticks(list(ys), [_purchaser_label(r) for r in rows])
-    _value_axis(left, unit_label)
-    _legend(left, 2)
+        ax.barh([y + shift for y in ys], values, height=height, color=color, label=label)
+    _value_axis(ax, unit_label)
+    _legend(ax, 2)
+
+
+def _amount_due_panel(ax, rows: list[dict]) -> None:
+    """The amount due on each purchaser's latest statement, labelled."""
     due_unit, due_label = money_scale(r["amount_due"] for r in rows)
     dues = _scaled([r["amount_due"] for r in rows], due_unit)
-    bars = right.barh(list(ys), dues, height=0.6, color=AMBER, label="Amount due, latest statement")
+    bars = ax.barh(
+        range(len(rows)), dues, height=0.6, color=AMBER, label="Amount due, latest statement"
+    )
     printed = [short_dollars(r["amount_due"]) if r["amount_due"] else "" for r in rows]
-    right.bar_label(bars, labels=printed, padding=3, fontsize=8, color=INK)
-    _value_axis(right, due_label)
-    right.margins(x=0.22)
-    _legend(right, 1)
+    ax.bar_label(bars, labels=printed, padding=3, fontsize=8, color=INK)
+    _value_axis(ax, due_label)
+    ax.margins(x=0.22)
+    _legend(ax, 1)
+
+
+# The purchaser totals chart's panels: how to draw one, its share of the width, the columns it
+# draws, and what it shows (alt text).
+PURCHASER_PANELS = (
+    (_portfolio_panel, 1.7, ("case_value", "collections"), "case value and collections received"),
+    (_amount_due_panel, 1, ("amount_due",), "the amount due on the latest statement"),
+)
+
+
+def purchaser_totals_chart(purchasers: list[dict]) -> Chart | None:
+    """Case value and collections of the largest purchasers (grouped bars) beside the amount
+    due on their latest statements (its own scale: a quarter's bill is far smaller). A panel
+    with nothing to draw (no statement published yet) is left out."""
+    rows = sorted(purchasers, key=lambda r: r["case_value"], reverse=True)[:MAX_BARS]
+    panels = [p for p in PURCHASER_PANELS if _any(r[c] for r in rows for c in p[2])]
+    if not panels:
+        return None
+    rows.reverse()  # largest at the top of a horizontal chart
+    fig, axes = _figure(
+        1.2 + 0.46 * len(rows),
+        ncols=len(panels),
+        sharey=True,
+        squeeze=False,
+        width_ratios=[ratio for _, ratio, _, _ in panels],
+    )
+    for ax, (draw, _, _, _) in zip(axes[0], panels, strict=True):
+        draw(ax, rows)
+    axes[0][0].set_yticks(range(len(rows)), [_purchaser_label(r) for r in rows])
     top = rows[-1]
     alt = (
-        f"Horizontal bar charts of case value and collections received, and of the amount due "
-        f"on the latest statement, for {len(rows)} purchasers; the largest case value is "
-        f"{_purchaser_label(top).strip()} at {dollars(top['case_value'])}."
+        f"Horizontal bar charts of {' and '.join(what for *_, what in panels)} for {len(rows)} "
+        f"purchasers; the largest case value is {_purchaser_label(top).strip()} at "
+        f"{dollars(top['case_value'])}."
     )
     return Chart("purchaser-totals", "Case value, collections and amount due", alt, _png(fig))
 
 
 def billing_trend_chart(quarters: list[dict]) -> Chart | None:
     """Amount due billed per quarter ended vs collections received in it, arrearage as a line."""
-    if not quarters:
-        return None
     billed = any(q["statements"] for q in quarters)
-    labels = [q["quarter"] + ("\n(to date)" if q["to_date"] else "") for q in quarters]
     columns = ("collections", "amount_due", "arrearage") if billed else ("collections",)
+    if not _any(q[c] for q in quarters for c in columns):
+        return None
+    labels = [q["quarter"] + ("\n(to date)" if q["to_date"] else "") for q in quarters]
     unit, unit_label = money_scale(q[c] for q in quarters for c in columns)
     fig, ax = _figure(3.6)
     xs = range(len(quarters))
@@ -228,7 +265,7 @@ def billing_trend_chart(quarters: list[dict]) -> Chart | None:
 def delivery_progress_chart(delivery: list[dict]) -> Chart | None:
     """Delivered and undelivered value of each purchaser's open cases (stacked bars)."""
     rows = delivery[:MAX_BARS]  # most undelivered value first (the table's order)
-    if not rows:
+    if not _any(r[c] for r in rows for c in ("delivered_value", "undelivered_value")):
         return None
     rows = list(reversed(rows))
     unit, unit_label = money_scale(r["delivered_value"] + r["undelivered_value"] for r in rows)
@@ -333,7 +370,7 @@ def funds_locked_chart(closure_by_purchaser: list[dict]) -> Chart | None:
 
 def blockers_chart(blockers: list[dict]) -> Chart | None:
     """Cases held open by each blocker code (a case may have several)."""
-    if not blockers:
+    if not _any(r["cases"] for r in blockers):
         return None
     rows = list(reversed(blockers))
     fig, ax = _figure(0.9 + 0.3 * len(rows), HALF_WIDTH)
@@ -352,7 +389,7 @@ def blockers_chart(blockers: list[dict]) -> Chart | None:
 
 def data_quality_chart(stages: list[dict]) -> Chart | None:
     """Expectations passed, warned and failed at each gate stage (stacked bars)."""
-    if not stages:
+    if not _any(r["expectations"] for r in stages):
         return None
     rows = list(reversed(stages))
     fig, ax = _figure(0.9 + 0.45 * len(rows), HALF_WIDTH)

@@ -1,29 +1,38 @@
 """The figures of a run report, read from the warehouse with the set-based `report_*.sql` files.
 
-Each section reads one mart through a table name the caller chooses (`ReportTables`): the
-nightly refresh reports the tables it just published in `main`; a job that validates marts in
-`staging` without publishing them (the closure and delivery-report jobs, ad-hoc runs) reports
-its staged tables. A section whose table does not exist yet says so instead of failing.
+Each section reads one mart through a table name the caller chooses (`ReportTables`): a job
+reports the marts it staged in `staging` (this run's), and the others as published in `main` by
+an earlier run (a billing run as of 30 Sep reads the delivery status the 1 Dec nightly
+published). Each section therefore carries its `Source`: the date its figures are as of and,
+when they are another run's, which run published them. A section whose table does not exist
+yet says so instead of failing.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 
 from fms import settings
 from fms.closure import BLOCKER_CODES
 from fms.formatting import count, dollars
+from fms.publication import STAGING
 from fms.sqlfiles import read_sql
 
 TOP_CASES = 10  # closable cases listed (report table and Prefect table artifact)
 TREND_QUARTERS = 8  # quarters in the billing trend, ending with the one holding the as-of date
 ZERO = Decimal("0.00")
 NOT_BILLED = {"statements": 0, "amount_due": None, "arrearage": None, "interest": None}
+
+# Marts reach main only through the nightly refresh (fms.publication.publish_staged_marts);
+# billing publishes statement records, dated by their quarter ends.
+MART_PUBLISHER = "nightly"
+STATEMENT_PUBLISHER = "quarterly-billing"
 
 JOB_TITLES = {
     "nightly": "Nightly refresh",
@@ -41,6 +50,34 @@ class ReportTables:
     closure_readiness: str = "main.closure_readiness"
     purchaser_statements: str = "main.purchaser_statements"
     billing_statements: str = "main.billing_statements"
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a card's figures are as of, and whose they are: this run's, or another run's
+    (`job`; `run_id` and `published_at` when `publications` records the run, else `table`
+    names what was read)."""
+
+    as_of: date | None  # None: an empty table with no publication to date it
+    this_run: bool = True
+    job: str | None = None
+    run_id: str | None = None
+    published_at: datetime | None = None  # UTC
+    table: str | None = None
+
+    @property
+    def job_title(self) -> str | None:
+        return JOB_TITLES.get(self.job, self.job) if self.job else None
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """The warehouse card: the file the figures were read from and what has been loaded."""
+
+    path: str | None  # None: an in-memory database
+    batches: int
+    latest_batch: str | None
+    latest_loaded_at: datetime | None  # UTC
 
 
 @dataclass
@@ -61,7 +98,7 @@ class RunFigures:
     run_id: str
     as_of: date
     period: str
-    warehouse: str
+    warehouse: Warehouse
     purchaser: str | None
     case_id: str | None
     tables: ReportTables
@@ -76,6 +113,8 @@ class RunFigures:
     dq_stages: list[dict]
     dq_failures: list[dict]
     quarantine: list[dict]
+    delivery_source: Source
+    closure_source: Source
     stage_quality: dict[str, StageQuality] = field(default_factory=dict)
 
     @property
@@ -110,6 +149,37 @@ class RunFigures:
         return max(ends, default=None)
 
     @property
+    def run_source(self) -> Source:
+        """Figures this run computed as of its own date (collections, billing trend, gates)."""
+        return Source(self.as_of)
+
+    @property
+    def statement_source(self) -> Source:
+        """The amount due: the latest statements' quarter end; this run's when it is the
+        billing run that published them."""
+        latest = self.latest_statement_period
+        if latest is None:
+            return self.run_source
+        this_run = self.job == STATEMENT_PUBLISHER and latest == self.as_of
+        return Source(
+            latest,
+            this_run=this_run,
+            job=None if this_run else STATEMENT_PUBLISHER,
+            table=None if this_run else self.tables.purchaser_statements,
+        )
+
+    @property
+    def other_sources(self) -> list[tuple[str, Source]]:
+        """(section, source) of the sections another run's date or run stands behind, for
+        the notice under the heading."""
+        named = [("Delivery progress", self.delivery_source), ("Closure", self.closure_source)]
+        return [
+            (name, s)
+            for name, s in named
+            if not s.this_run and (s.as_of != self.as_of or s.run_id is not None)
+        ]
+
+    @property
     def dq_warnings(self) -> int:
         return sum(s["warnings"] for s in self.dq_stages)
 
@@ -128,6 +198,38 @@ def records(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dic
 
 def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r["qualified_name"] for r in records(con, "report_existing_tables", {})}
+
+
+def read_warehouse(con: duckdb.DuckDBPyConnection, have: set[str]) -> Warehouse:
+    """The file the connection reads (never the caller's word for it) and its batches."""
+    path = records(con, "report_warehouse_file", {})[0]["path"]
+    loaded = {"batches": 0, "latest_batch": None, "latest_loaded_at": None}
+    if "main.batches" in have:
+        loaded = records(con, "report_warehouse_batches", {})[0]
+    return Warehouse(path=str(Path(path).absolute()) if path else None, **loaded)
+
+
+def mart_source(
+    con: duckdb.DuckDBPyConnection, table: str, have: set[str], run_as_of: date
+) -> Source:
+    """A mart's date and run: this run's when it staged it; else the date its rows hold and the
+    publication that put them in main (when `publications` records one)."""
+    if table.split(".", 1)[0] == STAGING or table not in have:
+        # A missing table is explained by its card; the run's date is the one it lacks.
+        return Source(run_as_of)
+    as_of = records(con, "report_mart_as_of", {"table": table})[0]["as_of"]
+    published: dict = {}
+    if as_of is not None and "main.publications" in have:
+        params = {"job": MART_PUBLISHER, "as_of": as_of}
+        published = next(iter(records(con, "report_latest_publication", params)), {})
+    return Source(
+        as_of,
+        this_run=False,
+        job=MART_PUBLISHER,
+        run_id=published.get("run_id"),
+        published_at=published.get("published_at"),
+        table=table,
+    )
 
 
 def _as_date(value: object) -> date | None:
@@ -274,8 +376,8 @@ def read_run_figures(
     Args:
         con: the warehouse (read-only is enough).
         job: the job name (nightly, quarterly-billing, delivery-report, closure).
-        run_summary: what the flow returns (run_id, as_of or period_end, warehouse, files,
-            counts...); its as_of (or period_end) dates the figures.
+        run_summary: what the flow returns (run_id, as_of or period_end, files, counts...);
+            its as_of (or period_end) dates the figures. The warehouse card reads `con`.
         quality: the run's fms.quality.gate.QualityReport objects, for rows validated per stage.
         tables: the marts to read (default: the published ones in main).
         purchaser, case_id: an ad-hoc run's selection (default: the summary's, if any).
@@ -317,7 +419,7 @@ def read_run_figures(
         run_id=run_id,
         as_of=as_of,
         period=period,
-        warehouse=str(run_summary.get("warehouse", "")),
+        warehouse=read_warehouse(con, have),
         purchaser=purchaser,
         case_id=case_id,
         tables=tables,
@@ -332,5 +434,7 @@ def read_run_figures(
         dq_stages=records(con, "report_data_quality_by_stage", {"run_id": run_id}),
         dq_failures=dq_failures,
         quarantine=quarantine,
+        delivery_source=mart_source(con, tables.delivery_status, have, as_of),
+        closure_source=mart_source(con, tables.closure_readiness, have, as_of),
         stage_quality=_stage_quality(quality),
     )

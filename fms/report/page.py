@@ -44,6 +44,11 @@ def iso(day: date | None) -> str:
     return day.isoformat() if day else NONE
 
 
+def utc(moment: datetime | None) -> str:
+    """A UTC timestamp as the warehouse keeps them (naive, UTC), to the minute."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else NONE
+
+
 def quality_colour(f: RunFigures) -> str:
     """Red when a critical expectation failed, amber when only warnings did, else teal."""
     return "red" if f.dq_critical else ("amber" if f.dq_warnings else "teal")
@@ -64,6 +69,7 @@ def environment() -> Environment:
         "number": count,
         "share": share,
         "iso": iso,
+        "utc": utc,
         "purchaser": purchaser,
         "blocker_amount": blocker_amount,
     }

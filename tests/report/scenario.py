@@ -39,6 +39,7 @@ Closure funnel: 4 in scope -> 2 SSC -> 2 ready -> 1 ready and overdue;
 Data quality of run "run-1": input gate, 2 expectations, 1 warning (3 of 10 rows, D9);
   run "run-0" (another run) had a critical failure that this report must not show.
 Quarantine: batch b1 (this run) 1 deliveries row BAD_NUMBER; batch b0 (earlier) 1 row.
+Batches loaded: b0 (31 Oct 2026 05:10 UTC), b1 (1 Nov 2026 05:12 UTC): 2, the latest b1.
 """
 
 from __future__ import annotations
@@ -228,6 +229,16 @@ def record_quality(con: duckdb.DuckDBPyConnection) -> QualityReport:
     return this_run
 
 
+BATCHES = [("b0", 1, datetime(2026, 10, 31, 5, 10)), ("b1", 2, datetime(2026, 11, 1, 5, 12))]
+
+
+def record_batches(con: duckdb.DuckDBPyConnection) -> None:
+    con.executemany(
+        "INSERT INTO batches VALUES (?, ?, '{}', ?, ?)",
+        [(batch, seq, at, at.date()) for batch, seq, at in BATCHES],
+    )
+
+
 def build_warehouse(
     folder: Path, *, statements: bool = True, marts: bool = True
 ) -> tuple[Path, QualityReport]:
@@ -242,6 +253,7 @@ def build_warehouse(
             build_delivery_status(con, AS_OF, table="main.delivery_status")
             build_closure_readiness(con, AS_OF, table="main.closure_readiness")
         quality = record_quality(con)
+        record_batches(con)
     finally:
         con.close()
     return path, quality

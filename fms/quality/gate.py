@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from fms.quality.data_docs import make_offline, site_config
 from fms.quality.suites import Suite
 
 MAX_EXAMPLES = 5
@@ -155,17 +156,7 @@ class Validator:
         # GX's docs site needs an absolute folder.
         self.docs_dir = docs_dir = Path(docs_dir).resolve() if docs_dir is not None else None
         if docs_dir is not None:
-            self.context.add_data_docs_site(
-                site_name=DOCS_SITE,
-                site_config={
-                    "class_name": "SiteBuilder",
-                    "store_backend": {
-                        "class_name": "TupleFilesystemStoreBackend",
-                        "base_directory": str(docs_dir),
-                    },
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                },
-            )
+            self.context.add_data_docs_site(site_name=DOCS_SITE, site_config=site_config(docs_dir))
         self.source = self.context.data_sources.add_pandas("fms_audit")
         self._definitions: dict[str, object] = {}
 
@@ -207,6 +198,7 @@ class Validator:
         if self.docs_dir is None:
             return None
         self.context.build_data_docs(site_names=[DOCS_SITE])
+        make_offline(self.docs_dir)
         return self.docs_dir / "index.html"
 
 

@@ -24,6 +24,7 @@ import glob
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -32,6 +33,9 @@ from fms.failpoints import failpoint
 from fms.outputs import atomic_path, ensure_private_dir
 
 INTENT_SUFFIX = "publishing"
+# Versions written this recently are kept too: when publications follow each other within
+# seconds, a reader that resolved the name two publications ago may still be opening a file.
+RECENT_SECONDS = 60
 
 
 def _sibling(final: Path, suffix: str) -> Path:
@@ -186,19 +190,22 @@ class FolderSwap:
                 leftover.unlink(missing_ok=True)
 
     def finish(self) -> None:
-        """After the commit: drop the intent, then every version but the published one and the
-        one it replaced. That one goes at the next publication: a reader that resolved the
-        published name just before the swap may still be looking a file up in it. Only
-        cleanup: what a failure here leaves is pruned by the next publication."""
+        """After the commit: drop the intent, then every version but the published one, the
+        one it replaced and those written in the last RECENT_SECONDS. The one it replaced goes
+        at a later publication: a reader that resolved the published name just before the swap
+        may still be looking a file up in it. Only cleanup: what a failure here leaves is
+        pruned by the next publication."""
         with suppress(OSError):
             if self.intent is not None:
                 self.intent.unlink(missing_ok=True)
             keep = {_target(self.final), self.previous}
+            recent = time.time() - RECENT_SECONDS
             for path in self.final.parent.glob(f".{glob.escape(self.final.name)}.*"):
                 if path.name in keep or path.name.endswith(f".{INTENT_SUFFIX}"):
                     continue
                 if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path, ignore_errors=True)
+                    if path.stat().st_mtime < recent:
+                        shutil.rmtree(path, ignore_errors=True)
                 else:
                     path.unlink(missing_ok=True)
 

@@ -22,6 +22,13 @@ from fms.run_folder import RunFolder, settle
 AS_OF = "2026-11-05"
 
 
+@pytest.fixture
+def minutes_apart(monkeypatch):
+    """Publications as a schedule makes them, not seconds apart: no version is kept for being
+    recent (fms.run_folder.RECENT_SECONDS)."""
+    monkeypatch.setattr("fms.run_folder.RECENT_SECONDS", 0)
+
+
 def _files(folder: Path) -> dict[str, str]:
     return {p.name: p.read_text() for p in folder.iterdir()}
 
@@ -41,7 +48,9 @@ def _beside(final: Path) -> list[str]:
     return sorted(p.name for p in final.parent.iterdir())
 
 
-def test_a_new_run_folder_replaces_the_published_one_whole_and_no_older_version_stays(tmp_path):
+def test_a_new_run_folder_replaces_the_published_one_whole_and_no_older_version_stays(
+    tmp_path, minutes_apart
+):
     final = tmp_path / "nightly" / AS_OF
     _publish(final, "run1", {"c1.txt": "old", "only_old.csv": "x"})
     _publish(final, "run2", {"c1.txt": "new"})
@@ -76,6 +85,17 @@ def test_readers_opening_files_by_the_published_name_never_miss_one(tmp_path):
         reader.join()
     assert errors == []
     assert seen <= {str(n) for n in range(150)} and len(seen) > 1
+
+
+def test_versions_written_in_the_last_minute_stay_and_older_ones_go(tmp_path):
+    final = tmp_path / "nightly" / AS_OF
+    for n in range(3):
+        _publish(final, f"run{n}", {"c1.txt": str(n)})
+    assert _beside(final) == [f".{AS_OF}.run{n}" for n in range(3)] + [AS_OF]
+    hour_ago = final.parent / f".{AS_OF}.run0"
+    os.utime(hour_ago, (hour_ago.stat().st_atime, hour_ago.stat().st_mtime - 3600))
+    _publish(final, "run3", {"c1.txt": "3"})
+    assert _beside(final) == [f".{AS_OF}.run{n}" for n in (1, 2, 3)] + [AS_OF]
 
 
 def test_a_folder_published_before_versions_becomes_the_first_version(tmp_path):
@@ -176,7 +196,7 @@ def test_rows_and_folder_commit_together_or_neither_when_a_step_fails(warehouse,
 
 @pytest.mark.parametrize(("committed", "expected"), [(False, "run1"), (True, "run2")])
 def test_a_crash_between_the_folder_swap_and_commit_is_settled_as_the_rows_say(
-    tmp_path, committed, expected
+    tmp_path, committed, expected, minutes_apart
 ):
     final = tmp_path / "nightly" / AS_OF
     _publish(final, "run1", {"c1.txt": "run1"})

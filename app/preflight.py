@@ -40,6 +40,7 @@ def check_run(
     day: date | None = None,
     purchaser: str | None = None,
     case: str | None = None,
+    preliminary: bool = False,
 ) -> None:
     """Everything the run of `job` needs before it starts, or PreflightError (SettingError,
     LockFileError) naming the first problem. Only the nightly starts a new warehouse: for any
@@ -56,7 +57,7 @@ def check_run(
         )
     if day is not None and job.date_option == "period_end":
         try:
-            check_billable(day, settings.today())
+            check_billable(day, settings.today(), preliminary)
         except ValueError as exc:
             raise PreflightError(f"--period-end {exc}") from exc
     if not job.landing:

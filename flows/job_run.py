@@ -49,14 +49,21 @@ def current_run_id() -> str:
 
 
 def job_folder(
-    out: Path | None, job: Job, period: str, purchaser: str | None = None, case: str | None = None
+    out: Path | None,
+    job: Job,
+    period: str,
+    purchaser: str | None = None,
+    case: str | None = None,
+    preliminary: bool = False,
 ) -> Path:
     """<out>/<command>/<period> for a full run; <out>/<command>/adhoc/<period>-<selection> for
-    an ad-hoc one, which never replaces the published folder."""
+    an ad-hoc one, and <out>/<command>/preliminary/<period>[-<selection>] for a draft: neither
+    ever replaces the published folder."""
     root = Path(out or settings.default_out()) / job.command
     if purchaser is None and case is None:
-        return root / period
-    return root / "adhoc" / f"{period}-{_SAFE.sub('_', case or purchaser)}"
+        return root / "preliminary" / period if preliminary else root / period
+    selection = f"{period}-{_SAFE.sub('_', case or purchaser)}"
+    return root / ("preliminary" if preliminary else "adhoc") / selection
 
 
 @dataclass

@@ -62,6 +62,7 @@ class Job:
     default_date: Callable[[date], date] = _today  # from today, when the run starts
     selection: bool = True  # takes --purchaser/--case: an ad-hoc run with its own folder
     landing: bool = False  # takes --landing: loads new batches first
+    drafts: bool = False  # takes --preliminary: a marked draft, even for a period not over
 
 
 NIGHTLY = Job(
@@ -81,6 +82,7 @@ QUARTERLY_BILLING = Job(
     BILLING_MARTS,
     date_option="period_end",
     default_date=_last_quarter_end,
+    drafts=True,
 )
 DELIVERY_REPORT = Job(
     "monthly-delivery-report",

@@ -24,6 +24,7 @@ def quarterly_billing(
     out: Path | None = None,
     purchaser: PurchaserCode | None = None,
     case: CaseId | None = None,
+    preliminary: bool = False,
     runner: Runner | None = None,
     dask_address: str | None = None,
 ) -> dict:
@@ -33,7 +34,9 @@ def quarterly_billing(
     <out>/quarterly-billing/<2026Q3>/: revision 1 the first time, a numbered revision with a
     difference report when the figures changed, nothing when they did not. An ad-hoc run
     (purchaser or case) writes to <out>/quarterly-billing/adhoc/<quarter>-<selection>/ and
-    publishes nothing. Each run's data-quality report goes to
+    publishes nothing. A preliminary run writes drafts marked PRELIMINARY, of any quarter end
+    (even one not over), to <out>/quarterly-billing/preliminary/<quarter>[-<selection>]/ and
+    publishes nothing either. Each run's data-quality report goes to
     <out>/quarterly-billing/runs/<quarter>-<run>/.
 
     Args:
@@ -42,6 +45,7 @@ def quarterly_billing(
         out: output root (default: data/out).
         purchaser: ad hoc: one purchaser's country code.
         case: ad hoc: one case (CC-I-DDD).
+        preliminary: write drafts marked PRELIMINARY (any quarter end), never a revision.
         runner: where the case statements are built: "local" (this process; the default) or
             "dask" (per purchaser on a Dask cluster; docs/scale-out.md).
         dask_address: with runner "dask", the scheduler of an existing cluster
@@ -51,10 +55,11 @@ def quarterly_billing(
     warehouse = Path(warehouse or settings.default_warehouse())
     today = settings.today()
     period_end = period_end or QUARTERLY_BILLING.default_date(today)
-    check_billable(period_end, today)
+    check_billable(period_end, today, preliminary)
     quarter = billing_timeline(period_end).quarter
     adhoc = purchaser is not None or case is not None
-    statements_dir = job_folder(out, QUARTERLY_BILLING, quarter, purchaser, case)
+    record = not (adhoc or preliminary)  # only a full, final run publishes revisions
+    statements_dir = job_folder(out, QUARTERLY_BILLING, quarter, purchaser, case, preliminary)
     run_id = current_run_id()
     reports = job_folder(out, QUARTERLY_BILLING, "runs") / f"{quarter}-{run_id[:8]}"
     with gated_run(QUARTERLY_BILLING, reports, run_id, warehouse, purchaser, case) as run:
@@ -63,21 +68,28 @@ def quarterly_billing(
         else:
             counts = build_statements(warehouse, period_end, purchaser, case)
         run.audit_marts(BILLING_MARTS, period_end, purchaser, case)
-        if adhoc:
-            result = {"files": write_adhoc(warehouse, period_end, statements_dir)}
-        else:
+        if record:
             result = publish_quarter(warehouse, period_end, statements_dir, run_id)
             if result["published"]:
                 run.committed.append(statements_dir)
-        summary = {"period_end": period_end.isoformat(), "statements": counts, **result}
-        # a full run reads the records it just published; an ad-hoc run its candidates
-        tables = staged_tables(BILLING_MARTS) if adhoc else None
+        else:
+            files = write_adhoc(warehouse, period_end, statements_dir, preliminary)
+            result = {"files": files}
+        summary = {
+            "period_end": period_end.isoformat(),
+            "statements": counts,
+            "preliminary": preliminary,
+            **result,
+        }
+        # a full run reads the records it just published; an ad-hoc run or a draft its candidates
+        tables = None if record else staged_tables(BILLING_MARTS)
         run.report(QUARTERLY_BILLING, summary, tables, purchaser, case)
     return {
         "run_id": run_id,
         "period_end": period_end.isoformat(),
         "quarter": quarter,
         "adhoc": adhoc,
+        "preliminary": preliminary,
         "warehouse": str(warehouse),
         "out_dir": str(statements_dir),
         "run_reports": str(run.published),

@@ -8,6 +8,10 @@
 - A file appears whole or not at all: written beside its final name, then renamed over it.
 - A publication of several files appears whole or not at all: `staged_folder`, a new version
   of the folder swapped in by one rename (fms.run_folder).
+- A workbook opens ready and prints: each column as wide as the longest value it shows (an
+  amount as the money format shows it) and its heading (wrapped), up to a cap; totals under the
+  table, outside its autofilter (sorting never moves them); landscape, one page wide, the rows
+  down to the header repeated on every page, "Page n of N" in the footer.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from fms.failpoints import failpoint
+from fms.formatting import dollars
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = '"$"#,##0.00;[Red]-"$"#,##0.00'
@@ -33,6 +39,14 @@ PRIVATE_FILE_MODE = 0o640
 EXCEL_EXACT_LIMIT = Decimal(10) ** 13
 EXCEL_MAX_ROWS = 1_048_576  # rows of a worksheet, title lines and header included
 MAX_SHEET_NAME = 31
+# Column widths in characters: a column fits what it shows, between these. A heading wraps
+# at HEADING_WRAP characters (no column is widened for a long heading, only for its longest word).
+MIN_COLUMN_WIDTH = 8
+MAX_COLUMN_WIDTH = 60
+HEADING_WRAP = 20
+COLUMN_PADDING = 2
+LINE_HEIGHT = 15  # points: one line of the default 11-point font
+PAGE_FOOTER = "&CPage &P of &N"
 
 
 def defuse_text(value: str) -> str:
@@ -113,11 +127,6 @@ def continued_name(name: str, part: int) -> str:
     return name[: MAX_SHEET_NAME - len(suffix)] + suffix
 
 
-def column_width(widths: dict[str, int], name: str) -> int:
-    """A column's width in characters: as given, else its name's, kept between 12 and 40."""
-    return widths.get(name, max(12, min(len(name) + 2, 40)))
-
-
 def rows_above_data(title_lines: int) -> int:
     """The title lines, a blank line under them, and the header."""
     return title_lines + (1 if title_lines else 0) + 1
@@ -152,22 +161,105 @@ def sheet_parts(
     return parts
 
 
+@dataclass(frozen=True)
+class Figure:
+    """A labelled figure above a table: the label in column A, the value as a cell of its type
+    in column B (a Decimal with the currency format when `money`)."""
+
+    label: str
+    value: object
+    money: bool = False
+
+
 @dataclass
 class Sheet:
     """One worksheet: a header row and data rows. Decimals in `money` columns get the
-    currency format; other Decimals (rates) a plain number format."""
+    currency format; other Decimals (rates) a plain number format. The last `total_rows` rows
+    are totals: bold, under a blank row, outside the autofilter."""
 
     name: str
     columns: Sequence[str]
     rows: Sequence[Sequence[object]]
     money: frozenset[str] = field(default_factory=frozenset)
-    title_lines: Sequence[str] = ()  # printed above the table (a statement heading, say)
-    widths: dict[str, int] = field(default_factory=dict)
+    # Printed above the table (a statement heading, say): a text line, or a labelled Figure.
+    title_lines: Sequence[str | Figure] = ()
+    widths: dict[str, int] = field(default_factory=dict)  # as given, instead of fitted
+    total_rows: int = 0
+
+
+def shown_text(value: object, money: bool = False) -> str:
+    """The text a cell written by `write_xlsx` shows (its width): an amount as MONEY_FORMAT
+    shows it, which is how `fms.formatting.dollars` prints it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, Decimal):
+        if abs(value) >= EXCEL_EXACT_LIMIT:
+            return format(value, "f")
+        if money:
+            return dollars(value)
+        # "0.00####": two decimals at least, six at most.
+        text = f"{value:.6f}".rstrip("0")
+        whole, _, decimals = text.partition(".")
+        return f"{whole}.{decimals.ljust(2, '0')}"
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def shown_width(value: object, money: bool = False) -> int:
+    """Characters of the longest line a cell shows."""
+    return max((len(line) for line in shown_text(value, money).split("\n")), default=0)
+
+
+def heading_width(heading: str) -> int:
+    """What a wrapped heading needs: its longest word, or the whole heading up to the wrap."""
+    longest_word = max((len(w) for w in heading.split()), default=0)
+    return max(longest_word, min(len(heading), HEADING_WRAP))
+
+
+def fitted_widths(sheet: Sheet) -> list[int]:
+    """Each column's width: the widest of its heading and every value it shows (the labels
+    and values of the sheet's figures in columns A and B too), padded, kept between
+    MIN_COLUMN_WIDTH and MAX_COLUMN_WIDTH; as given in `sheet.widths` when it is there."""
+    figures = [line for line in sheet.title_lines if isinstance(line, Figure)]
+    count = max(len(sheet.columns), 2 if figures else 0)
+    shown = [heading_width(n) for n in sheet.columns] + [0] * (count - len(sheet.columns))
+    money = [n in sheet.money for n in sheet.columns]
+    for row in sheet.rows:
+        for c, value in enumerate(row):
+            shown[c] = max(shown[c], shown_width(value, money[c]))
+    for figure in figures:
+        shown[0] = max(shown[0], len(figure.label))
+        shown[1] = max(shown[1], shown_width(figure.value, figure.money))
+    widths = [padded_width(w) for w in shown]
+    for c, name in enumerate(sheet.columns):
+        if name in sheet.widths:
+            widths[c] = sheet.widths[name]
+    return widths
+
+
+def padded_width(shown: int) -> int:
+    """The width of a column whose widest heading or value needs `shown` characters."""
+    return max(MIN_COLUMN_WIDTH, min(MAX_COLUMN_WIDTH, shown + COLUMN_PADDING))
+
+
+def heading_lines_needed(columns: Sequence[str], widths: Sequence[int]) -> int:
+    """Lines of the tallest heading, wrapped within its column's width less the padding (bold
+    letters are wider than the width's unit)."""
+    return max(
+        (
+            len(textwrap.wrap(n, max(1, w - COLUMN_PADDING)))
+            for n, w in zip(columns, widths, strict=True)
+        ),
+        default=1,
+    )
 
 
 def write_xlsx(path: Path, sheets: Sequence[Sheet], max_rows: int = EXCEL_MAX_ROWS) -> Path:
     """An Excel workbook, one worksheet per Sheet (or more for one beyond `max_rows` rows,
-    `sheet_parts`), money as numeric currency cells."""
+    `sheet_parts`), money as numeric currency cells, ready to read and to print."""
     import xlsxwriter  # imported here: only runs that publish workbooks need it
 
     with atomic_path(path) as tmp:
@@ -176,52 +268,112 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet], max_rows: int = EXCEL_MAX_RO
             str(tmp), {"strings_to_formulas": False, "strings_to_urls": False}
         )
         try:
-            bold = book.add_format({"bold": True})
-            header = book.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1})
-            money = book.add_format({"num_format": MONEY_FORMAT})
-            number = book.add_format({"num_format": "0.00####"})
-            day = book.add_format({"num_format": DATE_FORMAT})
+            styles = _Styles(book)
             for sheet in sheets:
-                decimal_formats = [money if n in sheet.money else number for n in sheet.columns]
-                parts = sheet_parts(sheet.name, len(sheet.title_lines), len(sheet.rows), max_rows)
-                for part in parts:
-                    ws = book.add_worksheet(part.name)
-                    titles = (*sheet.title_lines, *part.notes)
-                    for r, line in enumerate(titles):
-                        ws.write_string(r, 0, line, bold)
-                    r = rows_above_data(len(titles)) - 1  # the header's row
-                    for c, name in enumerate(sheet.columns):
-                        ws.write_string(r, c, name, header)
-                        ws.set_column(c, c, column_width(sheet.widths, name))
-                    ws.freeze_panes(r + 1, 0)
-                    rows = sheet.rows[part.skip : part.skip + part.take]
-                    for i, row in enumerate(rows, start=r + 1):
-                        for c, value in enumerate(row):
-                            _write_cell(ws, i, c, value, decimal_formats[c], day)
-                    if rows:
-                        ws.autofilter(r, 0, r + len(rows), len(sheet.columns) - 1)
+                _write_sheet(book, sheet, styles, max_rows)
         finally:
             book.close()
     return path
 
 
-def _write_cell(ws, r: int, c: int, value: object, decimal_fmt, date_fmt) -> None:
+@dataclass(frozen=True)
+class _RowFormats:
+    text: object  # None: the default format
+    money: object
+    number: object
+    day: object
+
+
+class _Styles:
+    """The workbook's cell formats: data rows plain, total rows bold."""
+
+    def __init__(self, book) -> None:
+        self.title = book.add_format({"bold": True})
+        self.header = book.add_format(
+            {"bold": True, "bg_color": "#DDE4EE", "border": 1, "text_wrap": True}
+        )
+        self.plain = self._row(book, {})
+        self.total = self._row(book, {"bold": True})
+
+    @staticmethod
+    def _row(book, extra: dict) -> _RowFormats:
+        return _RowFormats(
+            text=book.add_format(extra) if extra else None,
+            money=book.add_format({"num_format": MONEY_FORMAT, **extra}),
+            number=book.add_format({"num_format": "0.00####", **extra}),
+            day=book.add_format({"num_format": DATE_FORMAT, **extra}),
+        )
+
+
+def _write_sheet(book, sheet: Sheet, styles: _Styles, max_rows: int) -> None:
+    widths = fitted_widths(sheet)
+    money = [n in sheet.money for n in sheet.columns]
+    data_count = len(sheet.rows) - sheet.total_rows
+    # Totals sit under a blank row: Excel widens a filter over rows that touch it.
+    body: list[Sequence[object] | None] = list(sheet.rows[:data_count])
+    if sheet.total_rows:
+        body += [None, *sheet.rows[data_count:]]
+    plain = styles.plain
+    for part in sheet_parts(sheet.name, len(sheet.title_lines), len(body), max_rows):
+        ws = book.add_worksheet(part.name)
+        titles = (*sheet.title_lines, *part.notes)
+        for r, line in enumerate(titles):
+            if isinstance(line, Figure):
+                ws.write_string(r, 0, line.label, styles.title)
+                fmt = plain.money if line.money else plain.number
+                _write_cell(ws, r, 1, line.value, fmt, plain.day)
+            else:
+                ws.write_string(r, 0, line, styles.title)
+        for c, width in enumerate(widths):
+            ws.set_column(c, c, width)
+        r = rows_above_data(len(titles)) - 1  # the header's row
+        for c, name in enumerate(sheet.columns):
+            ws.write_string(r, c, name, styles.header)
+        lines = heading_lines_needed(sheet.columns, widths)
+        if lines > 1:
+            ws.set_row(r, LINE_HEIGHT * lines)
+        ws.freeze_panes(r + 1, 0)
+        for n in range(part.skip, part.skip + part.take):
+            row = body[n]
+            if row is None:
+                continue
+            style = styles.total if n >= data_count else plain
+            i = r + 1 + n - part.skip
+            for c, value in enumerate(row):
+                fmt = style.money if money[c] else style.number
+                _write_cell(ws, i, c, value, fmt, style.day, style.text)
+        filtered = min(part.skip + part.take, data_count) - part.skip
+        if filtered > 0:
+            ws.autofilter(r, 0, r + filtered, len(sheet.columns) - 1)
+        _print_setup(ws, r)
+
+
+def _print_setup(ws, header_row: int) -> None:
+    """Landscape, one page wide and as many tall as it takes, the rows down to the header
+    repeated on every page, page numbers in the footer."""
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, header_row)
+    ws.set_footer(PAGE_FOOTER)
+
+
+def _write_cell(ws, r: int, c: int, value: object, decimal_fmt, date_fmt, text_fmt=None) -> None:
     if value is None:
         ws.write_blank(r, c, None)
     elif isinstance(value, bool):
-        ws.write_boolean(r, c, value)
+        ws.write_boolean(r, c, value, text_fmt)
     elif isinstance(value, Decimal):
         if abs(value) >= EXCEL_EXACT_LIMIT:
             # Beyond Excel's 15 significant digits a number cell would show another amount.
-            ws.write_string(r, c, format(value, "f"))
+            ws.write_string(r, c, format(value, "f"), text_fmt)
         else:
             # The one place money leaves Decimal: Excel cells are doubles, exact to the cent here.
             ws.write_number(r, c, float(value), decimal_fmt)
     elif isinstance(value, int):
         if abs(value) >= EXCEL_EXACT_LIMIT * 100:  # 15 digits, as for amounts
-            ws.write_string(r, c, str(value))
+            ws.write_string(r, c, str(value), text_fmt)
         else:
-            ws.write_number(r, c, value)
+            ws.write_number(r, c, value, text_fmt)
     elif isinstance(value, datetime):
         ws.write_datetime(r, c, value, date_fmt)
     elif isinstance(value, date):
@@ -229,7 +381,7 @@ def _write_cell(ws, r: int, c: int, value: object, decimal_fmt, date_fmt) -> Non
     elif isinstance(value, float):
         raise TypeError("floats are not written to finance outputs: use Decimal")
     else:
-        ws.write_string(r, c, str(value))
+        ws.write_string(r, c, str(value), text_fmt)
 
 
 @contextmanager

@@ -5,11 +5,12 @@ about 34 s for the delivery status of a large portfolio (6.5M cells). Here one q
 renders every row of the worksheet XML, set-based, and Python only streams the text into the zip
 (3-4 s). A table may carry columns it is only ordered by (`TableSheet.hidden`: a listing's
 position, when its order is not a column it shows).
-The workbook is the same to a reader: the title lines, a bold header, frozen panes, an
-autofilter, money as numeric cells with the currency format, dates as date cells, and the same
-rules as `write_xlsx`: an amount from 10^13 on (an integer from 10^15 on) is exact text, since
-Excel keeps 15 significant digits; text is always a string cell, never a formula. Zip entries
-carry a fixed timestamp, so the same table gives the same bytes.
+The workbook is the same to a reader: the title lines, a bold header (wrapped), frozen panes, an
+autofilter, columns as wide as what they show (one more scan of the table: the longest text, the
+largest and smallest amount), money as numeric cells with the currency format, dates as date
+cells, and the same rules as `write_xlsx`: an amount from 10^13 on (an integer from 10^15 on) is
+exact text, since Excel keeps 15 significant digits; text is always a string cell, never a
+formula. Zip entries carry a fixed timestamp, so the same table gives the same bytes.
 A worksheet holds at most 1,048,576 rows (Excel stops reading there): a table with more rows
 than its sheet can hold continues on sheets `<name>_2`, `<name>_3`, ..., each with the title
 lines, a line saying which rows it holds, and the header again.
@@ -29,11 +30,15 @@ from fms.outputs import (
     DATE_FORMAT,
     EXCEL_MAX_ROWS,
     FORMULA_TRIGGERS,
+    LINE_HEIGHT,
     MONEY_FORMAT,
     atomic_path,
-    column_width,
+    heading_lines_needed,
+    heading_width,
+    padded_width,
     rows_above_data,
     sheet_parts,
+    shown_width,
 )
 
 # Styles in styles.xml (cellXfs), by position.
@@ -184,15 +189,54 @@ def _rows_query(columns: list[tuple[str, str]], sheet: TableSheet) -> str:
     """
 
 
-def _static_row(row: int, cells: list[tuple[str, str, int]]) -> str:
-    """A row of text cells (letter, text, style) written from Python (titles, header)."""
+def _static_row(row: int, cells: list[tuple[str, str, int]], lines: int = 1) -> str:
+    """A row of text cells (letter, text, style) written from Python (titles, header), `lines`
+    lines of text tall."""
     parts = [
         f'<c r="{letter}{row}" t="inlineStr"'
         + (f' s="{style}"' if style else "")
         + f'><is><t xml:space="preserve">{escape(text)}</t></is></c>'
         for letter, text, style in cells
     ]
-    return f'<row r="{row}">' + "".join(parts) + "</row>"
+    height = f' ht="{LINE_HEIGHT * lines}" customHeight="1"' if lines > 1 else ""
+    return f'<row r="{row}"{height}>' + "".join(parts) + "</row>"
+
+
+def _fitted_widths(
+    con: duckdb.DuckDBPyConnection, sheet: TableSheet, columns: list[tuple[str, str]]
+) -> list[int]:
+    """Each column's width as `fms.outputs.fitted_widths` gives it, from one scan of the
+    table: the longest line of text (or digits), an amount's largest and smallest as the
+    currency format shows them; booleans and dates have one width. As given in
+    `sheet.widths` when it is there."""
+    selects: list[str] = []
+    for name, t in columns:
+        v = _quoted(name)
+        if t.startswith("DECIMAL") and name in sheet.money:
+            selects += [f"max({v})", f"min({v})"]
+        elif t not in ("BOOLEAN", "DATE"):
+            lines = f"string_split(CAST({v} AS VARCHAR), chr(10))"
+            selects.append(f"max(list_max(list_transform({lines}, lambda x: length(x))))")
+    found = iter(
+        con.execute(
+            f"SELECT {', '.join(selects)} FROM query_table($table)", {"table": sheet.table}
+        ).fetchall()[0]
+        if selects
+        else ()
+    )
+    widths = []
+    for name, t in columns:
+        if t.startswith("DECIMAL") and name in sheet.money:
+            shown = max(shown_width(next(found), money=True), shown_width(next(found), money=True))
+        elif t == "BOOLEAN":
+            shown = len("FALSE")
+        elif t == "DATE":
+            shown = len("yyyy-mm-dd")
+        else:
+            shown = next(found) or 0
+        width = padded_width(max(heading_width(name), shown))
+        widths.append(sheet.widths.get(name, width))
+    return widths
 
 
 def _width(chars: int) -> float:
@@ -219,11 +263,12 @@ def _sheet_parts(
     columns = _shown(_describe(con, sheet.table), sheet.hidden)
     names = [name for name, _ in columns]
     last_col = column_letter(len(columns) - 1)
+    widths = _fitted_widths(con, sheet, columns)
     cols = "".join(
-        f'<col min="{i + 1}" max="{i + 1}" '
-        f'width="{_width(column_width(sheet.widths, n)):.7g}" customWidth="1"/>'
-        for i, n in enumerate(names)
+        f'<col min="{i + 1}" max="{i + 1}" width="{_width(w):.7g}" customWidth="1"/>'
+        for i, w in enumerate(widths)
     )
+    header_lines = heading_lines_needed(names, widths)
     query = _rows_query(columns, sheet)
     (rows,) = con.execute(
         "SELECT count(*) FROM query_table($table)", {"table": sheet.table}
@@ -248,7 +293,9 @@ def _sheet_parts(
             _static_row(r + 1, [("A", line, BOLD)]) for r, line in enumerate(title_lines)
         )
         head += _static_row(
-            header_row, [(column_letter(c), n, HEADER) for c, n in enumerate(names)]
+            header_row,
+            [(column_letter(c), n, HEADER) for c, n in enumerate(names)],
+            header_lines,
         )
         tail = "</sheetData>"
         if part.take:
@@ -382,7 +429,7 @@ def _styles() -> str:
         '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>',
         '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>',
         '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" '
-        'applyFill="1" applyBorder="1"/>',
+        'applyFill="1" applyBorder="1" applyAlignment="1"><alignment wrapText="1"/></xf>',
         '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>',
         '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>',
         '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>',

@@ -54,8 +54,13 @@ def publish_quarter(warehouse: Path, period_end: date, out_dir: Path, run_id: st
 
 
 @task(name="write ad-hoc statements", **RETRY_TRANSIENT)
-def write_adhoc(warehouse: Path, period_end: date, out_dir: Path) -> list[str]:
-    """Statement files of an ad-hoc run: its own folder, no revision, no published table."""
+def write_adhoc(
+    warehouse: Path, period_end: date, out_dir: Path, preliminary: bool = False
+) -> list[str]:
+    """Statement files of an ad-hoc run or a preliminary draft: its own folder, no revision, no
+    published table."""
     with connect(warehouse) as con:
-        files = write_adhoc_statements(con, period_end, "staging.billing_statements", out_dir)
+        files = write_adhoc_statements(
+            con, period_end, "staging.billing_statements", out_dir, preliminary=preliminary
+        )
     return [str(p) for p in files]

@@ -1,8 +1,13 @@
 """A purchaser's statement files: the DD Form 645 workbook and the case-detail CSV.
 
 Per purchaser per quarter (contract "Published files"): `statement_<CC>_<YYYYQn>_r<rev>.xlsx` and
-`.csv` (an ad-hoc run: `..._adhoc`), plus `..._r<rev>_differences.csv` from revision 2 on.
+`.csv` (an ad-hoc run: `..._adhoc`, for one case `..._adhoc_<case id>`), plus
+`..._r<rev>_differences.csv` from revision 2 on.
 A purchaser's files hold its own cases only: callers pass one purchaser's rows.
+
+The workbook is for people: the statement's figures are number cells with labels, its headings
+are words (the DD 645 column number in front where the figure is one of the form's columns);
+the CSV keeps the field names (billing_statements' columns, data contract) for programs.
 
 The summary sheet follows the DD Form 645 as far as the SAMM text tells: the SAMM names only
 column 14, "Amount Due and Payable" (C9.10.2). The other numbered headings are ours, in the order
@@ -11,14 +16,14 @@ the amounts are reached (SAMM C9.10; README.md "Rules").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from fms.billing.timeline import quarter_label
-from fms.formatting import dollars
-from fms.outputs import Sheet, write_csv, write_xlsx
+from fms.outputs import Figure, Sheet, write_csv, write_xlsx
 
 # (DD 645 column heading, statement field). Column 14 is the bill.
 DD645_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -81,7 +86,43 @@ CASE_DETAIL_FIELDS: tuple[str, ...] = (
     "billed_at_purchaser_level",
 )
 
+# Headings in words of the case-detail figures that are not one of the DD 645's columns.
+_DETAIL_WORDS: dict[str, str] = {
+    "country_code": "Purchaser",
+    "period_end": "Quarter ended",
+    "revision": "Revision",
+    "status": "Case status",
+    "implementation_date": "Implementation date",
+    "statement_date": "Statement date",
+    "payment_due_date": "Payment due date",
+    "current_quarter_start": "Current quarter from",
+    "current_quarter_end": "Current quarter to",
+    "covers_start": "Payment covers from",
+    "covers_end": "Payment covers to",
+    "delivered_value": "Delivered value",
+    "expenditures": "Expenditures (work in process)",
+    "forecast_costs": "Forecast costs (3+4)",
+    "termination_liability_reported": "Termination liability reported",
+    "sblc_in_place": "Standby letter of credit in place",
+    "surcharge_rate": "Surcharge rate",
+    "requirement_basis": "Requirement basis (greater of 7, 8)",
+    "previous_period_end": "Prior quarter ended",
+    "previous_payment_due_date": "Prior payment due date",
+    "arrearage_days": "Days in arrears",
+    "arrearage_dollar_days": "Arrearage dollar-days",
+    "purchaser_interest_days": "Purchaser's days of interest",
+    "purchaser_interest": "Purchaser's interest",
+    "billed_at_purchaser_level": "Billed at purchaser level (SBA)",
+}
+# The case-detail sheet's headings: the DD 645 column's heading (its number first) where the
+# figure is one of the form's columns, words for the rest.
+CASE_DETAIL_HEADINGS: dict[str, str] = {
+    f: {field: heading for heading, field in DD645_COLUMNS}.get(f) or _DETAIL_WORDS[f]
+    for f in CASE_DETAIL_FIELDS
+}
+
 DIFFERENCE_FIELDS = ("level", "case_id", "field", "old_value", "new_value")
+DIFFERENCE_HEADINGS = ("Level", "Case", "Field", "Old value", "New value")
 
 # Case-detail figures in dollars (currency cells), named one by one: a Decimal added later is
 # a plain number until someone says it is money. The surcharge rate and arrearage dollar-days
@@ -110,25 +151,51 @@ MONEY_FIELDS = frozenset(
 )
 
 
-def statement_stem(country_code: str, period_end: date, revision: int | None) -> str:
-    """`statement_UK_2026Q3_r2`; `statement_UK_2026Q3_adhoc` for an unpublished run."""
-    tag = "adhoc" if revision is None else f"r{revision}"
+def statement_stem(
+    country_code: str,
+    period_end: date,
+    revision: int | None,
+    case_id: str | None = None,
+    preliminary: bool = False,
+) -> str:
+    """`statement_UK_2026Q3_r2`; `statement_UK_2026Q3_adhoc` for an unpublished run,
+    `statement_UK_2026Q3_adhoc_UK-D-AAB` for one of a single case, and
+    `statement_UK_2026Q4_PRELIMINARY` (`..._PRELIMINARY_UK-D-AAB`) for a draft."""
+    if revision is not None and (case_id is not None or preliminary):
+        raise ValueError("a published revision covers every case of the purchaser and is final")
+    tag = "PRELIMINARY" if preliminary else "adhoc" if revision is None else f"r{revision}"
+    if case_id is not None:
+        tag += "_" + re.sub(r"[^A-Za-z0-9-]", "_", case_id)
     return f"statement_{country_code}_{quarter_label(period_end)}_{tag}"
 
 
-def heading_lines(purchaser: Mapping[str, object], revision: int | None) -> list[str]:
+PRELIMINARY_NOTE = (
+    "PRELIMINARY: a draft for review, not a statement of record (never published as a revision)"
+)
+
+
+def statement_heading(
+    purchaser: Mapping[str, object], revision: int | None, preliminary: bool = False
+) -> list[str | Figure]:
+    """The title lines and labelled figures above the statement's table: dates as date cells,
+    amounts as currency cells (the purchaser's name is a title line: a long name would widen
+    the column of the figures)."""
     name = purchaser.get("purchaser_name") or ""
-    lines = [
+    unpublished = PRELIMINARY_NOTE if preliminary else "Ad-hoc run: not a published revision"
+    lines: list[str | Figure] = [
+        *([PRELIMINARY_NOTE] if preliminary else []),
         "FMS Billing Statement (DD Form 645)",
         f"Purchaser: {purchaser['country_code']} {name}".rstrip(),
-        f"Statement date: {purchaser['statement_date']}",
-        f"Quarter ended: {purchaser['period_end']}",
-        f"Payment due date: {purchaser['payment_due_date']}",
-        f"Payment covers: {purchaser['covers_start']} to {purchaser['covers_end']}",
-        f"Revision: {revision}" if revision is not None else "Ad-hoc run: not a published revision",
-        f"Amount due and payable: {dollars(purchaser['amount_due'])}",
-        f"Arrearage: {dollars(purchaser['arrearage'])}; interest: {dollars(purchaser['interest'])}",
-        f"Holding account balance: {dollars(purchaser['holding_account_balance'])}",
+        Figure("Statement date", purchaser["statement_date"]),
+        Figure("Quarter ended", purchaser["period_end"]),
+        Figure("Payment due date", purchaser["payment_due_date"]),
+        Figure("Payment covers from", purchaser["covers_start"]),
+        Figure("Payment covers to", purchaser["covers_end"]),
+        Figure("Revision", revision) if revision is not None else unpublished,
+        Figure("Amount due and payable", purchaser["amount_due"], money=True),
+        Figure("Arrearage", purchaser["arrearage"], money=True),
+        Figure("Interest", purchaser["interest"], money=True),
+        Figure("Holding account balance", purchaser["holding_account_balance"], money=True),
     ]
     if purchaser.get("special_billing_arrangement"):
         lines.append(
@@ -142,6 +209,7 @@ def heading_lines(purchaser: Mapping[str, object], revision: int | None) -> list
 def summary_rows(
     purchaser: Mapping[str, object], cases: Sequence[Mapping[str, object]]
 ) -> list[list[object]]:
+    """The case rows, then the total row (and the Special Billing Arrangement's bill)."""
     rows = [[case[f] for _, f in DD645_COLUMNS] for case in cases]
     total = ["Total"] + [
         sum((case[f] for case in cases), Decimal("0.00")) for _, f in DD645_COLUMNS[1:]
@@ -159,29 +227,39 @@ def write_statement_files(
     cases: Sequence[Mapping[str, object]],
     revision: int | None,
     differences: Sequence[Mapping[str, object]] = (),
+    case_id: str | None = None,
+    preliminary: bool = False,
 ) -> tuple[Path, ...]:
     """Write one purchaser's workbook, case-detail CSV and any difference report in `folder`;
-    return their paths."""
+    return their paths. `case_id`: an ad-hoc run of that one case (its files are named so);
+    `preliminary`: a draft, PRELIMINARY in its file names and on top of every sheet."""
     country = str(purchaser["country_code"])
     foreign = sorted({str(c["case_id"]) for c in cases if c["country_code"] != country})
     if foreign:
         raise ValueError(f"statement of {country} given other purchasers' cases: {foreign}")
-    stem = statement_stem(country, purchaser["period_end"], revision)
+    stem = statement_stem(country, purchaser["period_end"], revision, case_id, preliminary)
     detail_rows = [[case[f] for f in CASE_DETAIL_FIELDS] for case in cases]
+    summary = summary_rows(purchaser, cases)
     sheets = [
         Sheet(
             name="Statement",
             columns=[heading for heading, _ in DD645_COLUMNS],
-            rows=summary_rows(purchaser, cases),
+            rows=summary,
             money=frozenset(heading for heading, _ in DD645_COLUMNS[1:]),
-            title_lines=heading_lines(purchaser, revision),
-            widths={heading: 22 for heading, _ in DD645_COLUMNS},
+            title_lines=statement_heading(purchaser, revision, preliminary),
+            total_rows=len(summary) - len(cases),
         ),
-        Sheet(name="Case detail", columns=CASE_DETAIL_FIELDS, rows=detail_rows, money=MONEY_FIELDS),
+        Sheet(
+            name="Case detail",
+            columns=[CASE_DETAIL_HEADINGS[f] for f in CASE_DETAIL_FIELDS],
+            rows=detail_rows,
+            money=frozenset(CASE_DETAIL_HEADINGS[f] for f in MONEY_FIELDS),
+            title_lines=[PRELIMINARY_NOTE] if preliminary else [],
+        ),
     ]
     diff_rows = [[row[f] for f in DIFFERENCE_FIELDS] for row in differences]
     if differences:
-        sheets.append(Sheet(name="Changes", columns=DIFFERENCE_FIELDS, rows=diff_rows))
+        sheets.append(Sheet(name="Changes", columns=DIFFERENCE_HEADINGS, rows=diff_rows))
     paths = (
         write_xlsx(folder / f"{stem}.xlsx", sheets),
         write_csv(folder / f"{stem}.csv", CASE_DETAIL_FIELDS, detail_rows),

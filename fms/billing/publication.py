@@ -18,7 +18,8 @@ folder published before this rule, or a file deleted by hand) gets them rewritte
 database, with no new revision.
 
 An ad-hoc run (purchaser or case filter) never publishes: `write_adhoc_statements` writes its
-files to the folder it is given and touches no published table.
+files to the folder it is given and touches no published table; a run of one case names its
+files after the case (`statement_UK_2026Q3_adhoc_UK-D-AAB.xlsx`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from pathlib import Path
 import duckdb
 
 from fms.billing.documents import statement_stem, write_statement_files
-from fms.billing.statements import FULL_RUN, build_purchaser_statements
+from fms.billing.statements import FULL_RUN, build_purchaser_statements, selection_label
 from fms.billing.tables import (
     CANDIDATE_CASE_STATEMENTS,
     CANDIDATE_PURCHASER_STATEMENTS,
@@ -279,9 +280,11 @@ def write_adhoc_statements(
     out_dir: Path,
     *,
     purchaser_table: str = CANDIDATE_PURCHASER_STATEMENTS,
+    preliminary: bool = False,
 ) -> tuple[Path, ...]:
     """Write the statement files of an ad-hoc (or any) candidate run to `out_dir`, as one staged
-    folder. No revision is assigned and no published table is read or written."""
+    folder. No revision is assigned and no published table is read or written. `preliminary`:
+    drafts, marked PRELIMINARY in their names and on every sheet."""
     billing_timeline(period_end)
     build_purchaser_statements(con, period_end, candidate_table, table=purchaser_table)
     purchasers = _records(
@@ -299,6 +302,21 @@ def write_adhoc_statements(
                 "ORDER BY case_id",
                 {"t": candidate_table, "e": period_end, "cc": purchaser["country_code"]},
             )
-            files = write_statement_files(staging, purchaser, cases, None)
+            files = write_statement_files(
+                staging,
+                purchaser,
+                cases,
+                None,
+                case_id=single_case_run(cases),
+                preliminary=preliminary,
+            )
             written.extend(Path(out_dir) / p.name for p in files)
     return tuple(written)
+
+
+def single_case_run(cases: list[dict]) -> str | None:
+    """The case of an ad-hoc run of one case (`selection` on its candidate row), which its
+    files are named after; None for any other run."""
+    if len(cases) == 1 and cases[0].get("selection") == selection_label(None, cases[0]["case_id"]):
+        return cases[0]["case_id"]
+    return None

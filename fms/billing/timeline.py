@@ -105,22 +105,24 @@ def last_quarter_end_before(day: date) -> date:
     return quarter_start(day) - timedelta(days=1)
 
 
-def check_billable(period_end: date, today: date) -> None:
+def check_billable(period_end: date, today: date, preliminary: bool = False) -> None:
     """A ValueError saying what to give instead, unless `period_end` is a quarter end that is
     over on `today` (the day after it at the earliest, as `last_quarter_end_before`): a quarter
     still running is never billed (data contract, "Statements only for quarters that have
-    ended"), else its January run would become revision 2 of a statement sent in December."""
+    ended"), else its January run would become revision 2 of a statement sent in December.
+    A preliminary draft, never a revision, may be of any quarter end."""
     last_ended = last_quarter_end_before(today)
     if not is_quarter_end(period_end):
         before, after = quarter_start(period_end) - timedelta(days=1), quarter_end(period_end)
         nearest = after if after - period_end <= period_end - before else before
+        suggested = nearest if preliminary else min(nearest, last_ended)
         raise ValueError(
             f"{period_end.isoformat()} is not a quarter end (31 Mar, 30 Jun, 30 Sep or 31 Dec): "
-            f"did you mean {min(nearest, last_ended).isoformat()}?"
+            f"did you mean {suggested.isoformat()}?"
         )
-    if period_end > last_ended:
+    if period_end > last_ended and not preliminary:
         raise ValueError(
             f"{period_end.isoformat()}: that quarter is not over on {today.isoformat()}, and a "
             f"statement is billed once its quarter has ended; the last one that has is "
-            f"{last_ended.isoformat()}"
+            f"{last_ended.isoformat()} (--preliminary writes a marked draft, never a revision)"
         )

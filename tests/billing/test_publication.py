@@ -1,5 +1,6 @@
 """Published statements are records: revisions, difference reports, files per purchaser."""
 
+from datetime import datetime
 from decimal import Decimal
 
 import openpyxl
@@ -160,32 +161,34 @@ def test_purchaser_workbook_holds_only_its_cases_with_money_as_currency_numbers(
     book = openpyxl.load_workbook(out / "statement_XX_2026Q3_r1.xlsx")
     assert book.sheetnames == ["Statement", "Case detail"]
     sheet = book["Statement"]
-    heading = [sheet.cell(r, 1).value for r in range(1, 11)]
-    assert heading[:7] == [
-        "FMS Billing Statement (DD Form 645)",
-        "Purchaser: XX Exampleland",
-        "Statement date: 2026-10-15",
-        "Quarter ended: 2026-09-30",
-        "Payment due date: 2026-12-15",
-        "Payment covers: 2027-01-01 to 2027-03-31",
-        "Revision: 1",
+    heading = [(sheet.cell(r, 1).value, sheet.cell(r, 2).value) for r in range(1, 10)]
+    assert heading == [
+        ("FMS Billing Statement (DD Form 645)", None),
+        ("Purchaser: XX Exampleland", None),
+        ("Statement date", datetime(2026, 10, 15)),
+        ("Quarter ended", datetime(2026, 9, 30)),
+        ("Payment due date", datetime(2026, 12, 15)),
+        ("Payment covers from", datetime(2027, 1, 1)),
+        ("Payment covers to", datetime(2027, 3, 31)),
+        ("Revision", 1),
+        ("Amount due and payable", 2000000),
     ]
     header_row = next(r for r in range(1, 20) if sheet.cell(r, 1).value == "(1) Case Identifier")
     headers = [c.value for c in sheet[header_row]]
     assert headers[13] == "(14) Amount Due and Payable (9 - 10, not below 0)"
     rows = list(sheet.iter_rows(min_row=header_row + 1, values_only=False))
-    assert [r[0].value for r in rows] == ["XX-D-W01", "Total"]
+    assert [r[0].value for r in rows] == ["XX-D-W01", None, "Total"]  # the total set apart
     due = rows[0][13]
     assert due.data_type == "n" and Decimal(str(due.value)) == money("2,000,000.00")
     assert due.number_format == MONEY_FORMAT
     detail = book["Case detail"]
     columns = [c.value for c in detail[1]]
-    countries = {r[columns.index("country_code")] for r in detail.iter_rows(2, values_only=True)}
+    countries = {r[columns.index("Purchaser")] for r in detail.iter_rows(2, values_only=True)}
     assert countries == {"XX"}
-    interest = detail.cell(2, columns.index("interest") + 1)
+    interest = detail.cell(2, columns.index("(13) Interest on Arrearage") + 1)
     assert interest.data_type == "n" and interest.number_format == MONEY_FORMAT
     assert Decimal(str(interest.value)) == money("1,643.84")
-    rate = detail.cell(2, columns.index("surcharge_rate") + 1)
+    rate = detail.cell(2, columns.index("Surcharge rate") + 1)
     assert rate.data_type == "n" and rate.number_format != MONEY_FORMAT  # a rate, not dollars
     assert Decimal(str(rate.value)) == Decimal("0.032")
     csv_lines = (out / "statement_XX_2026Q3_r1.csv").read_text().splitlines()

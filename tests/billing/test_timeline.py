@@ -123,6 +123,16 @@ def test_a_date_that_is_not_a_quarter_end_is_refused_naming_the_nearest_billable
         check_billable(period_end, today)
 
 
+def test_a_preliminary_draft_may_be_of_a_quarter_not_over_but_only_of_a_quarter_end():
+    check_billable(d("2026-12-31"), d("2026-12-01"), preliminary=True)
+    check_billable(d("2026-12-31"), d("2026-12-31"), preliminary=True)
+    with pytest.raises(ValueError, match="is not over on 2026-12-01.*--preliminary"):
+        check_billable(d("2026-12-31"), d("2026-12-01"))
+    # the nearest quarter end, even one not over: a draft of it is what was meant
+    with pytest.raises(ValueError, match="did you mean 2026-12-31\\?"):
+        check_billable(d("2026-12-30"), d("2026-12-01"), preliminary=True)
+
+
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
 def test_a_quarter_end_is_billable_from_the_day_after_it_and_never_before(today):
     last_ended = last_quarter_end_before(today)

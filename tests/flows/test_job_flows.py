@@ -49,6 +49,29 @@ def test_a_quarter_not_yet_over_is_never_billed_and_nothing_is_written(tmp_path,
     assert "billing_statements" not in tables and not out.exists()
 
 
+def test_a_preliminary_run_writes_marked_drafts_of_a_quarter_not_over_and_publishes_nothing(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("FMS_TODAY", "2026-12-01")
+    warehouse, out = worked_example_warehouse(tmp_path), tmp_path / "out"
+    summary = quarterly_billing(
+        period_end=date(2026, 12, 31), warehouse=warehouse, out=out, preliminary=True
+    )
+    assert summary["preliminary"] and not summary.get("published")
+    folder = out / "quarterly-billing" / "preliminary" / "2026Q4"
+    assert Path(summary["out_dir"]) == folder
+    stems = ["statement_XX_2026Q4_PRELIMINARY", "statement_YY_2026Q4_PRELIMINARY"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"{stem}.{kind}" for stem in stems for kind in ("csv", "xlsx")
+    ]
+    for stem in stems:
+        book = openpyxl.load_workbook(folder / f"{stem}.xlsx")
+        for sheet in book.worksheets:
+            assert sheet["A1"].value.startswith("PRELIMINARY: a draft"), (stem, sheet.title)
+    assert published(warehouse) == []
+    assert not (out / "quarterly-billing" / "2026Q4").exists()
+
+
 def test_an_adhoc_run_on_a_warehouse_that_is_not_there_is_refused_creating_nothing(tmp_path):
     with pytest.raises(ValueError, match="there is no warehouse at"):
         closure_readiness(warehouse=tmp_path / "typo.duckdb", out=tmp_path / "out", purchaser="uk")
@@ -115,7 +138,15 @@ def test_an_adhoc_billing_run_writes_its_own_folder_and_publishes_nothing(tmp_pa
     assert published(warehouse) == []
     assert Path(summary["out_dir"]) == out / "quarterly-billing" / "adhoc" / "2026Q3-YY"
     names = sorted(p.name for p in Path(summary["out_dir"]).iterdir())
-    assert names and all("YY" in n for n in names)
+    assert names == ["statement_YY_2026Q3_adhoc.csv", "statement_YY_2026Q3_adhoc.xlsx"]
+    # A run of one case names its files after the case: not the purchaser run's names.
+    case = quarterly_billing(period_end=Q3, warehouse=warehouse, out=out, case="YY-D-W02")
+    assert Path(case["out_dir"]) == out / "quarterly-billing" / "adhoc" / "2026Q3-YY-D-W02"
+    assert sorted(Path(f).name for f in case["files"]) == [
+        "statement_YY_2026Q3_adhoc_YY-D-W02.csv",
+        "statement_YY_2026Q3_adhoc_YY-D-W02.xlsx",
+    ]
+    assert published(warehouse) == []
     assert not (out / "quarterly-billing" / "2026Q3").exists()
 
 

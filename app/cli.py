@@ -55,16 +55,22 @@ def _option(kind: Any, text: str, **kw: Any) -> Any:
 
 
 _DATE = _option(
-    datetime | None, "YYYY-MM-DD (default: resolved when the run starts)", formats=["%Y-%m-%d"]
+    datetime | None,
+    "YYYY-MM-DD",
+    formats=["%Y-%m-%d"],
+    show_default="resolved when the run starts",
 )
 # Every option of `fms run` (each a parameter of its job's flow) and its type: Typer checks a
 # value against it before anything runs (a purchaser or case against the flows' own pattern).
 OPTIONS: dict[str, Any] = {
-    "landing": _option(Path | None, "Folder of batch folders [default: $FMS_LANDING]"),
+    # show_default, not "[default: ...]" in the help: Rich would read that as markup.
+    "landing": _option(Path | None, "Folder of batch folders", show_default="$FMS_LANDING"),
     "as_of": _DATE,
     "period_end": _DATE,
-    "warehouse": _option(Path | None, "DuckDB warehouse file [default: data/warehouse/fms.duckdb]"),
-    "out": _option(Path | None, "Output root folder [default: data/out]"),
+    "warehouse": _option(
+        Path | None, "DuckDB warehouse file", show_default="data/warehouse/fms.duckdb"
+    ),
+    "out": _option(Path | None, "Output root folder", show_default="data/out"),
     "purchaser": _option(
         PurchaserCode | None,
         "Ad hoc: one purchaser's country code (own output folder)",
@@ -81,10 +87,15 @@ OPTIONS: dict[str, Any] = {
     "dask_address": _option(
         str | None, "With --runner dask: an existing Dask scheduler, e.g. tcp://host:8786"
     ),
+    "preliminary": _option(
+        bool,
+        "A draft marked PRELIMINARY, of any quarter end (even one not over): written under "
+        "preliminary/, never a published revision",
+    ),
 }
 
 
-DEFAULTS = {"runner": "local"}
+DEFAULTS = {"runner": "local", "preliminary": False}
 
 
 def job_options(job: Job) -> list[str]:
@@ -95,6 +106,7 @@ def job_options(job: Job) -> list[str]:
         "warehouse",
         "out",
         *(["purchaser", "case"] if job.selection else []),
+        *(["preliminary"] if job.drafts else []),
         "runner",
         "dask_address",
     ]
@@ -271,6 +283,7 @@ def _run_job(
             options[job.date_option],
             options.get("purchaser"),
             options.get("case"),
+            options.get("preliminary", False),
         )
     except (PreflightError, settings.SettingError, LockFileError) as exc:
         _fail(str(exc))
@@ -306,16 +319,23 @@ def _released(exc: BaseException) -> BaseException:
 def _use_prefect_api() -> Callable[[], None]:
     """Point this run at a Prefect API; return what waits until it answers.
 
-    The API of PREFECT_API_URL (environment or Prefect profile) if set; otherwise a temporary
-    server started for this run, stopped when the run ends (an atexit handler) and gone with
-    the run even if it is killed."""
+    The API of PREFECT_API_URL (environment or Prefect profile) if set; else the server `fms
+    serve` keeps on this machine (127.0.0.1, port FMS_SERVE_PORT or 4200) if it answers: a run
+    then starts in seconds; otherwise a temporary server started for this run, stopped when the
+    run ends (an atexit handler) and gone with the run even if it is killed."""
+    from prefect.context import refresh_global_settings_context
     from prefect.settings import get_current_settings
+
+    from app.serve import is_healthy, local_api_url
 
     current = get_current_settings()
     if current.api.url:
         return lambda: None
-    # (Next: a server already answering on the local default address, before starting one.)
-    from prefect.context import refresh_global_settings_context
+    served = local_api_url()
+    if is_healthy(served, timeout=1.0):
+        os.environ["PREFECT_API_URL"] = served  # for this process and every one it starts
+        refresh_global_settings_context()
+        return lambda: logging.getLogger("prefect").info("Using the Prefect server at %s", served)
 
     from app.temporary_server import TemporaryServer
 
@@ -340,9 +360,14 @@ def serve(
             "PREFECT_SERVER_API_AUTH_STRING is set (ignored if PREFECT_API_URL is set)"
         ),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Its port (the Prefect UI is at http://HOST:PORT)")] = (
-        4200
-    ),
+    port: Annotated[
+        int,
+        typer.Option(
+            envvar="FMS_SERVE_PORT",
+            help="Its port (the Prefect UI is at http://HOST:PORT); `fms run` looks for the "
+            "server on 127.0.0.1 at this port",
+        ),
+    ] = 4200,
     limit: Annotated[
         int, typer.Option(min=1, help="Flow runs at a time (the jobs share one warehouse)")
     ] = 1,
@@ -350,7 +375,10 @@ def serve(
         Path | None, typer.Option(help="Deployments to serve (default: the project's prefect.yaml)")
     ] = None,
 ) -> None:
-    """Serve every deployment of prefect.yaml on its schedule from this process (Ctrl-C stops)."""
+    """Serve every deployment of prefect.yaml on its schedule from this process.
+
+    Ctrl-C or SIGTERM stops it (and a server it started, whose log is data/prefect-server.log).
+    """
     # The server: PREFECT_API_URL's, else one answering at HOST:PORT, else one started there.
     from app.serve import PREFECT_FILE, ServeError, serve_deployments
 
@@ -360,10 +388,62 @@ def serve(
         _fail(str(exc))
 
 
+@app.command()
+def alerts(
+    webhook: Annotated[
+        str | None,
+        typer.Option(
+            help="Webhook URL to POST alerts to (JSON text/subject/body; saved as the Custom "
+            "Webhook block fms-alerts; default: $FMS_ALERT_WEBHOOK)",
+            show_default=False,
+        ),
+    ] = None,
+    block: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead: a notification block made in the Prefect UI, TYPE/NAME "
+            "(e.g. slack-webhook/fms-alerts)",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Tell operators when a deployment run fails or crashes, and when nightly-refresh has not
+    completed by 06:00: create or update the Prefect automations (app/alerts.py) on the server
+    PREFECT_API_URL names, else the one `fms serve` keeps on 127.0.0.1."""
+    from app.alerts import AlertsError, apply_alerts, configured_destination
+
+    try:
+        destination = configured_destination(webhook, block)
+    except AlertsError as exc:
+        _fail(str(exc))
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from app.serve import is_healthy, local_api_url
+
+    try:
+        url = PREFECT_API_URL.value() or local_api_url()
+    except ValueError as exc:  # FMS_SERVE_PORT that is not a port
+        _fail(str(exc))
+    if not is_healthy(url):  # never a temporary server: the automations would die with it
+        _fail(f"no Prefect server answers at {url}: start it (`fms serve`) or set PREFECT_API_URL")
+    try:
+        with temporary_settings({PREFECT_API_URL: url}):
+            applied = apply_alerts(destination)
+    except AlertsError as exc:
+        _fail(str(exc))
+    for automation in applied:
+        print(f"automation {automation.name!r}: set on {url}")
+
+
 def summary_lines(job: Job, summary: dict) -> list[str]:
     """The run's summary for people: what was loaded and built, the gates, where it wrote."""
     day = summary.get("as_of") or summary.get("quarter")
-    lines = [f"{job.command} {day}: done" + (" (ad hoc)" if summary.get("adhoc") else "")]
+    head = f"{job.command} {day}: done"
+    if summary.get("adhoc"):
+        head += " (ad hoc)"
+    if summary.get("preliminary"):
+        head += " (PRELIMINARY draft, not published)"
+    lines = [head]
     if "batches_loaded" in summary:
         loaded, waiting = summary["batches_loaded"], summary["batches_waiting"]
         lines.append(

@@ -1,13 +1,14 @@
 """`fms serve`: every deployment of prefect.yaml, on its schedule, from one process.
 
 prefect.yaml is read by Prefect's own loader (as `prefect deploy` reads it) and its flows are
-served with `prefect.serve`, so `fms serve` and `prefect deploy --all` + a worker run the same
-schedules. Kept here, what Prefect lacks: schedules need a server with its scheduler, so `fms
-serve` uses the server PREFECT_API_URL names, else one already answering on host:port, else
-starts `prefect server start` there as its child for as long as it runs (`--background` would
-leave the server running after a killed `fms serve`); a server it starts listens on the
-loopback interface only, unless Prefect's server authentication is configured; and the flows
-run from the project folder.
+served by Prefect's Runner (app/serve_runner.py: one that SIGTERM stops cleanly), so `fms serve`
+and `prefect deploy --all` + a worker run the same schedules and concurrency limits. Kept
+here, what Prefect lacks: schedules need a server with its scheduler, so `fms serve` uses the
+server PREFECT_API_URL names, else one already answering on host:port, else starts `prefect
+server start` there as its child for as long as it runs (`--background` would leave the server
+running after a killed `fms serve`), logging to data/prefect-server.log (ignored by git); a
+server it starts listens on the loopback interface only, unless Prefect's server
+authentication is configured; and the flows run from the project folder.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from fms import settings
 PREFECT_FILE = settings.PROJECT_ROOT / "prefect.yaml"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
+PORT_VARIABLE = "FMS_SERVE_PORT"
 SERVER_START_TIMEOUT_SECONDS = 90.0
 
 
@@ -40,10 +42,12 @@ class ServeError(RuntimeError):
 
 def deployments(prefect_file: Path = PREFECT_FILE) -> list:
     """A RunnerDeployment per deployment of `prefect_file`, in file order: its flow, name,
-    schedules, parameters, description and tags, as `prefect deploy` reads them."""
+    schedules, parameters, description, tags and concurrency limit, as `prefect deploy` reads
+    them."""
     from prefect.cli.deploy._config import _load_deploy_configs_and_actions
     from prefect.cli.deploy._schedules import _schedule_config_to_deployment_schedule
     from prefect.client.schemas.actions import DeploymentScheduleCreate
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig
     from prefect.deployments.runner import EntrypointType
     from prefect.flows import load_flow_from_entrypoint
     from rich.console import Console
@@ -51,6 +55,7 @@ def deployments(prefect_file: Path = PREFECT_FILE) -> list:
     configs, _ = _load_deploy_configs_and_actions(Path(prefect_file), console=Console(stderr=True))
     served = []
     for config in configs:
+        limit = config.get("concurrency_limit")
         path, function = config["entrypoint"].split(":")  # flows/nightly.py:nightly_refresh
         flow = load_flow_from_entrypoint(f"{path.removesuffix('.py').replace('/', '.')}.{function}")
         served.append(
@@ -63,6 +68,9 @@ def deployments(prefect_file: Path = PREFECT_FILE) -> list:
                 parameters=config.get("parameters", {}),
                 description=config.get("description"),
                 tags=config.get("tags", []),
+                concurrency_limit=(
+                    ConcurrencyLimitConfig(**limit) if isinstance(limit, dict) else limit
+                ),
                 # A module path runs from any working directory with the project installed.
                 entrypoint_type=EntrypointType.MODULE_PATH,
             )
@@ -92,6 +100,21 @@ def check_server_host(host: str) -> None:
 def api_url(host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}/api"
+
+
+def local_port() -> int:
+    """The port of this machine's server: `fms serve` starts or uses it there, and `fms run`
+    looks for it there before starting a temporary one (FMS_SERVE_PORT, else 4200)."""
+    value = os.environ.get(PORT_VARIABLE, "").strip()
+    if not value:
+        return DEFAULT_PORT
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ValueError(f"{PORT_VARIABLE} must be a port number (1-65535), not {value!r}")
+    return int(value)
+
+
+def local_api_url() -> str:
+    return api_url(DEFAULT_HOST, local_port())
 
 
 def is_healthy(url: str, timeout: float = 2.0) -> bool:
@@ -172,6 +195,12 @@ def stop_process(process: subprocess.Popen, grace: float = 10.0) -> None:
             process.wait(timeout=grace)
 
 
+def server_log_path() -> Path:
+    """The log of a server `fms serve` starts: in the data folder, and ignored by git (.gitignore
+    names /data/prefect-server.log)."""
+    return settings.data_dir() / "prefect-server.log"
+
+
 def serve_deployments(
     prefect_file: Path = PREFECT_FILE,
     *,
@@ -180,13 +209,16 @@ def serve_deployments(
     limit: int = 1,
     server_log: Path | None = None,
 ) -> None:
-    """Serve every deployment of `prefect_file` until interrupted.
+    """Serve every deployment of `prefect_file` until interrupted (Ctrl-C or SIGTERM).
 
     `limit` flow runs at a time (1: the jobs share one warehouse; a run due while another runs
     waits its turn here rather than failing on the warehouse lock).
     """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    # Until the runner takes SIGTERM over: leave through every `finally`, as Ctrl-C does, so a
+    # server started here (in its own process group) is stopped, not left running.
+    signal.signal(signal.SIGTERM, _exit)
     configured = PREFECT_API_URL.value()
     if configured:
         if not is_healthy(configured):
@@ -194,31 +226,48 @@ def serve_deployments(
         _serve(prefect_file, limit)
         return
     url = api_url(host, port)
+    ui = url.removesuffix("/api")
     if is_healthy(url):  # a server the user started (`prefect server start`)
-        print(f"using the Prefect server at {url}", file=sys.stderr)
+        print(f"using the Prefect server at {url} (UI {ui})", file=sys.stderr)
         with temporary_settings({PREFECT_API_URL: url}):
             _serve(prefect_file, limit)
         return
-    server_log = server_log or settings.data_dir() / "prefect-server.log"
+    server_log = server_log or server_log_path()
     server_log.parent.mkdir(parents=True, exist_ok=True)
+    print(f"starting a Prefect server at {url}; its log: {server_log}", file=sys.stderr)
     with server_log.open("ab") as log, local_prefect_server(host, port, log=log) as started:
-        print(
-            f"started a Prefect server at {started} (UI http://{host}:{port}, log {server_log})",
-            file=sys.stderr,
-        )
+        print(f"started the Prefect server (UI {ui})", file=sys.stderr)
         with temporary_settings({PREFECT_API_URL: started}):
             _serve(prefect_file, limit)
+
+
+def _exit(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _serve(prefect_file: Path, limit: int) -> None:
     """Serve from the project folder: Prefect puts the working directory first on the import
     path of each flow run (to import its entrypoint), so modules left in the folder `fms serve`
     was started from would run inside every run."""
-    from prefect import serve
+    import asyncio
+
+    from app.serve_runner import ServeRunner
 
     served = deployments(prefect_file)
     data_dir = os.environ.get("FMS_DATA_DIR")
     if data_dir:  # a relative one keeps meaning what it meant where `fms serve` was started
         os.environ["FMS_DATA_DIR"] = str(Path(data_dir).resolve())
+
+    def announce() -> None:
+        print(
+            f"{', '.join(d.name for d in served)} are being served, at most {limit} flow run(s) "
+            "at a time (Ctrl-C or SIGTERM stops them)",
+            file=sys.stderr,
+            flush=True,
+        )
+
     with contextlib.chdir(settings.PROJECT_ROOT):
-        serve(*served, limit=limit)
+        # Ctrl-C: asyncio cancels the runner, which cleans up as after SIGTERM.
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(ServeRunner(limit=limit).serve(served, announce))
+    print("stopped serving the deployments", file=sys.stderr)

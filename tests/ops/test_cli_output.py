@@ -22,7 +22,8 @@ MOST_LINES = 40  # a nightly on the bundled sample
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, prefect_api):
-    """The nightly on the bundled sample, then a rerun with --verbose --json."""
+    """The nightly on the bundled sample, then a rerun with --verbose --json that finds the
+    session's server as it would find `fms serve`'s: at its port, without PREFECT_API_URL."""
     root = tmp_path_factory.mktemp("cli-output")
     landing = root / "landing"
     shutil.copytree(settings.sample_landing(), landing)
@@ -31,16 +32,18 @@ def runs(tmp_path_factory, prefect_api):
     args = ["run", "nightly", "--landing", str(landing), "--warehouse", str(root / "w.duckdb")]
     args += ["--out", str(root / "out"), "--as-of", AS_OF]
 
-    def fms(*extra: str) -> subprocess.CompletedProcess:
+    def fms(*extra: str, env: dict = env) -> subprocess.CompletedProcess:
         return subprocess.run(
             [str(FMS), *args, *extra], env=env, capture_output=True, text=True, timeout=600
         )
 
-    return root, fms(), fms("--verbose", "--json")
+    served = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
+    served["FMS_SERVE_PORT"] = prefect_api.url.rsplit(":", 1)[1].removesuffix("/api")
+    return root, fms(), fms("--verbose", "--json", env=served), prefect_api.url
 
 
 def test_the_default_summary_is_short_and_names_each_warning_once(runs):
-    root, first, _ = runs
+    root, first, _, _ = runs
     assert first.returncode == 0, first.stderr[-3000:]
     lines = (first.stderr + first.stdout).splitlines()
     assert len(lines) <= MOST_LINES, "\n".join(lines)
@@ -57,8 +60,10 @@ def test_the_default_summary_is_short_and_names_each_warning_once(runs):
 
 
 def test_verbose_prints_every_step_and_json_prints_only_the_summary(runs):
-    _, _, rerun = runs
+    _, _, rerun, served = runs
     assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert f"Using the Prefect server at {served}" in rerun.stderr
+    assert "temporary server" not in rerun.stderr
     summary = json.loads(rerun.stdout)  # nothing but the JSON on standard output
     assert summary["batches_loaded"] == [] and summary["as_of"] == AS_OF
     assert isinstance(summary["warnings"], list)

@@ -67,7 +67,12 @@ def test_no_date_is_frozen_in_a_deployment(spec):
     properties = parameter_schema(flow).properties
     assert set(spec.parameters) <= set(properties)
     assert DATE_PARAMETERS & set(spec.parameters)  # the run date is shown, and left null
-    assert all(value is None for value in spec.parameters.values())
+    assert all(spec.parameters[name] is None for name in DATE_PARAMETERS & set(spec.parameters))
+    # everything else too, but a scheduled billing: a record, never a preliminary draft
+    assert {k: v for k, v in spec.parameters.items() if v is not None} in (
+        {},
+        {"preliminary": False},
+    )
     for schedule in spec.schedules:
         assert not DATE_PARAMETERS & set(schedule.parameters or {})
 
@@ -77,6 +82,8 @@ def test_every_flow_parameter_has_a_type_and_a_description_for_the_run_form(spec
     flow = flow_of(spec)
     for name, prop in parameter_schema(flow).properties.items():
         assert prop.get("description"), name
+        if prop.get("type") == "boolean":  # a check box
+            continue
         assert any(option.get("type") == "string" for option in prop["anyOf"]), name
 
 
@@ -128,6 +135,10 @@ def test_fms_serve_builds_the_same_deployments_as_prefect_yaml():
         assert [(s.schedule.cron, s.schedule.timezone, s.slug) for s in deployment.schedules] == [
             (s["cron"], s["timezone"], s["slug"]) for s in raw["schedules"]
         ]
+        # One run of a job at a time, a second one waiting for it, however it is run.
+        assert raw["concurrency_limit"] == {"limit": 1, "collision_strategy": "ENQUEUE"}
+        assert deployment.concurrency_limit == 1
+        assert deployment.concurrency_options.collision_strategy == "ENQUEUE"
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost"])

@@ -1,10 +1,10 @@
 """The deployments on a real Prefect server: deployed from prefect.yaml, run by a process worker
-and by `fms serve`, scheduled by the server.
+and by `fms serve`, scheduled by the server, one run of a job at a time.
 
 One `prefect server start` on 127.0.0.1 and a free port, with its own PREFECT_HOME, for the
-module. Every subprocess is bounded by a timeout and stopped in a `finally`. The jobs' data
-folder (FMS_DATA_DIR) is a temporary one, so even a scheduled run that happened to fall due
-during the test could not touch the project's data.
+module; `fms serve` starts its own, as a user's does. Every subprocess is bounded by a timeout
+and stopped in a `finally`. The jobs' data folder (FMS_DATA_DIR) is a temporary one, so even a
+scheduled run that happened to fall due during the test could not touch the project's data.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from app.serve import local_prefect_server, stop_process
+from app.serve import local_prefect_server, server_log_path, stop_process
 from fms import settings
 from tests.landing import COUNTRY, DELIVERY, LINE, case, write_batch
 
@@ -152,6 +152,8 @@ def server(tmp_path_factory):
         env["PREFECT_API_URL"] = url
         pool = prefect(env, "work-pool", "create", "fms-process", "--type", "process")
         assert pool.returncode == 0, pool.stdout + pool.stderr
+        pool = prefect(env, "work-pool", "set-concurrency-limit", "fms-process", "1")  # README
+        assert pool.returncode == 0, pool.stdout + pool.stderr
         started = time.monotonic()
         deployed = prefect(env, "--no-prompt", "deploy", "--all", timeout=120)
         TIMINGS["deploy --all"] = time.monotonic() - started
@@ -176,7 +178,23 @@ def test_deploy_all_creates_the_four_deployments_with_their_schedules(server):
             {"prefect.deployments.steps.set_working_directory": {"directory": project}}
         ]
         assert [s["schedule"]["timezone"] for s in d["schedules"]] == ["America/New_York"]
+        # every value resolved when the run starts; a scheduled billing is a record, not a draft
+        assert d["parameters"].pop("preliminary", False) is False
         assert all(v is None for v in d["parameters"].values())
+
+
+def assert_one_run_of_each_job_at_a_time(url: str) -> None:
+    """Each deployment has a concurrency limit of 1 that enqueues (a second run waits)."""
+    deployments = api(url, "/deployments/filter", {})
+    assert {d["name"] for d in deployments} == CONTRACT_DEPLOYMENTS
+    for d in deployments:
+        assert d["global_concurrency_limit"]["limit"] == 1, d["name"]
+        assert d["concurrency_options"]["collision_strategy"] == "ENQUEUE", d["name"]
+
+
+def test_each_job_runs_once_at_a_time_and_the_pool_one_run_at_a_time(server):
+    assert_one_run_of_each_job_at_a_time(server["url"])
+    assert api(server["url"], "/work_pools/fms-process")["concurrency_limit"] == 1
 
 
 def test_a_deployment_run_completes_through_a_process_worker(server):
@@ -233,12 +251,55 @@ def test_the_server_schedules_the_next_runs_of_every_deployment(server):
     assert all(datetime.fromisoformat(r["expected_start_time"]) > now for r in scheduled)
 
 
-def test_fms_serve_runs_a_deployment_on_the_same_server(server):
-    tmp, env = server["tmp"] / "serve-run", server["env"]
-    tmp.mkdir()
+def propose(url: str, flow_run_id: str, state: str, *, force: bool = False) -> dict:
+    """What the server answers a runner proposing `state` for a flow run."""
+    body = {"state": {"type": state}, "force": force}
+    return api(url, f"/flow_runs/{flow_run_id}/set_state", body)
+
+
+def test_a_second_run_of_a_job_waits_for_the_first_instead_of_failing(server):
+    """The server's own orchestration, as any runner meets it: a second run asking to start
+    while the first runs is sent back to wait, and starts once the first has ended."""
+    url = server["url"]
+    deployment = api(url, "/deployments/name/quarterly-billing/quarterly-billing")
+    first, second = (
+        api(url, f"/deployments/{deployment['id']}/create_flow_run", {})["id"] for _ in range(2)
+    )
+    try:
+        assert propose(url, first, "PENDING")["status"] == "ACCEPT"
+        assert propose(url, first, "RUNNING")["status"] == "ACCEPT"
+        waiting = propose(url, second, "PENDING")
+        assert waiting["status"] == "REJECT"
+        assert (waiting["state"]["type"], waiting["state"]["name"]) == (
+            "SCHEDULED",
+            "AwaitingConcurrencySlot",
+        )
+        assert propose(url, first, "COMPLETED")["status"] == "ACCEPT"
+        assert propose(url, second, "PENDING")["status"] == "ACCEPT"
+    finally:  # nothing left holding the deployment's slot or the pool's
+        for run in (first, second):
+            propose(url, run, "CANCELLED", force=True)
+
+
+def test_fms_serve_starts_a_server_runs_a_deployment_and_stops_cleanly_on_sigterm(
+    server, monkeypatch
+):
+    """As a user starts it: no PREFECT_API_URL, so `fms serve` starts its own server (logging
+    where .gitignore ignores it), serves prefect.yaml's deployments with their concurrency
+    limits, and on SIGTERM stops them and its server, exits 0 and warns of nothing."""
+    tmp = server["tmp"] / "serve-run"
+    data = tmp / "data"
+    data.mkdir(parents=True)
+    (data / "reference").symlink_to(settings.reference_dir())
+    port = free_port()
+    env = {k: v for k, v in server["env"].items() if k != "PREFECT_API_URL"} | {
+        "PREFECT_HOME": str(tmp / "prefect-home"),
+        "PREFECT_UI_ENABLED": "false",  # starts faster
+        "FMS_DATA_DIR": str(data),
+    }
     log = (tmp / "serve.log").open("wb")
     serve = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve"],
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
         env={**env, "PREFECT_RUNNER_POLL_FREQUENCY": "1"},
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -246,20 +307,39 @@ def test_fms_serve_runs_a_deployment_on_the_same_server(server):
     )
     try:
         started = time.monotonic()
-        wait_until_served(tmp / "serve.log", serve, timeout=60)
+        wait_until_served(tmp / "serve.log", serve, timeout=120)
+        output = (tmp / "serve.log").read_text(errors="replace")
+        server_log = Path(re.search(r"its log: (\S+)", output).group(1))
+        assert server_log == data / "prefect-server.log" and server_log.stat().st_size > 0
+        # Where a user's `fms serve` writes it (the project's data folder): ignored by git.
+        monkeypatch.delenv("FMS_DATA_DIR", raising=False)
+        in_project = server_log_path()
+        assert in_project == settings.PROJECT_ROOT / "data" / server_log.relative_to(data)
+        ignored = subprocess.run(
+            ["git", "check-ignore", "-q", str(in_project)], cwd=settings.PROJECT_ROOT
+        )
+        assert ignored.returncode == 0, f"{in_project} is not ignored by git"
+
+        url = f"http://127.0.0.1:{port}/api"
+        assert_one_run_of_each_job_at_a_time(url)  # served with prefect.yaml's limits
         flow_run_id = run_deployment(
-            env,
+            {**env, "PREFECT_API_URL": url},
             "weekly-closure-readiness",
             warehouse=str(tmp / "fms.duckdb"),
             out=str(tmp / "out"),
             as_of="2026-11-02",
         )
-        state = wait_for_final_state(server["url"], flow_run_id, timeout=60)
+        state = wait_for_final_state(url, flow_run_id, timeout=60)
         TIMINGS["fms serve run"] = time.monotonic() - started
         assert state["type"] == "COMPLETED", (tmp / "serve.log").read_text()[-3000:]
         assert (tmp / "out" / "closure" / "2026-11-02").is_dir()
+
         serve.send_signal(signal.SIGTERM)
-        assert serve.wait(timeout=20) == 0
+        assert serve.wait(timeout=30) == 0
+        output = (tmp / "serve.log").read_text(errors="replace")
+        assert "never awaited" not in output and "Traceback" not in output, output[-3000:]
+        assert "stopped serving the deployments" in output
+        assert listening_addresses(port) == set()  # its server stopped with it
     finally:
         stop_process(serve)
         log.close()

@@ -3,7 +3,7 @@
 Two Prefect automations on the server, created or updated by name (running it again changes
 nothing but what the configuration changed):
 
-- **fms: a run failed**, reactive: a flow run of one of the four deployments (`flows/jobs.py`)
+- **fms: a run failed**, reactive: a flow run of any deployment (`flows/jobs.py`)
   enters Failed, Crashed or TimedOut. The notification names the deployment, the flow run,
   its state and the state's message (the `error:` line's reason).
 - **fms: nightly-refresh not completed by 06:00**, proactive: a `nightly-refresh` run that

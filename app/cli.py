@@ -107,8 +107,7 @@ def job_options(job: Job) -> list[str]:
         "out",
         *(["purchaser", "case"] if job.selection else []),
         *(["preliminary"] if job.drafts else []),
-        "runner",
-        "dask_address",
+        *(["runner", "dask_address"] if job.scale_out else []),
     ]
 
 

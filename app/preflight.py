@@ -2,7 +2,7 @@
 
 The FMS_* settings, the warehouse (a DuckDB file, or for the nightly a name for a new one, in a
 folder this user can write, with a lock file of its own), the job's output folder, the
-nightly's landing and a billing run's quarter end. A
+nightly's landing and a quarter end where the job needs one. A
 fault found here is one line for the user within a second, before a server starts or anything
 is created. What cannot be known in advance (a disk that fills during the run, a folder made
 read-only meanwhile) still fails the run's step, with the step named.
@@ -19,7 +19,6 @@ import duckdb
 
 from flows.jobs import Job
 from fms import settings
-from fms.billing.timeline import check_billable
 from fms.locking import check_lock_file
 from fms.selection import UnknownSelection, check_selection
 
@@ -55,11 +54,12 @@ def check_run(
             f"--warehouse {warehouse}: no such warehouse; give the path of an existing one "
             "(`fms run nightly` creates it)"
         )
-    if day is not None and job.date_option == "period_end":
+    if day is not None:
         try:
-            check_billable(day, settings.today(), preliminary)
+            job.check_date(day, settings.today(), preliminary)
         except ValueError as exc:
-            raise PreflightError(f"--period-end {exc}") from exc
+            option = "--" + job.date_option.replace("_", "-")
+            raise PreflightError(f"{option} {exc}") from exc
     if not job.landing:
         check_contents(warehouse, purchaser, case)
 

@@ -8,7 +8,6 @@ their extra steps.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from flows.scaleout import build_marts_on_dask, uses_dask
 from fms import settings
 from fms.failures import describe_failure
 from fms.locking import warehouse_lock
+from fms.outputs import file_name_part
 from fms.publication import STAGING, published_in
 from fms.quality.gate import (
     QualityReport,
@@ -36,12 +36,15 @@ from fms.report import REPORT_NAME, ReportTables
 from fms.run_folder import RunFolder, settle
 from fms.selection import UnknownSelection, check_selection
 from fms.warehouse import connect
-from tasks.marts import build_marts
-from tasks.publish import write_closure_files, write_delivery_files
+from tasks.marts import build_marts, publication_state, publish_marts
+from tasks.publish import (
+    write_closure_files,
+    write_delivery_files,
+    write_readers_snapshot,
+    write_schedule_review_files,
+)
 from tasks.quality import audit_staged_marts, raise_if_critical, report_data_quality
 from tasks.report import RunArtifacts, post_run_artifacts, write_run_report
-
-_SAFE = re.compile(r"[^A-Za-z0-9-]")
 
 
 def current_run_id() -> str:
@@ -62,7 +65,7 @@ def job_folder(
     root = Path(out or settings.default_out()) / job.command
     if purchaser is None and case is None:
         return root / "preliminary" / period if preliminary else root / period
-    selection = f"{period}-{_SAFE.sub('_', case or purchaser)}"
+    selection = f"{period}-{file_name_part(case or purchaser)}"
     return root / ("preliminary" if preliminary else "adhoc") / selection
 
 
@@ -80,6 +83,9 @@ class GatedRun:
     committed: list[Path] = field(default_factory=list)
     # Posted once the run has published (tasks.report.write_run_report gives them).
     artifacts: RunArtifacts | None = None
+    # The run committed rows to main with its folder (`publish(commit)`): readers get a new
+    # snapshot (fms/snapshots.py).
+    published_rows: bool = False
 
     @property
     def work(self) -> Path:
@@ -134,6 +140,7 @@ class GatedRun:
             self.folder.publish()
         else:
             commit(self.folder)
+            self.published_rows = True
         self.published = self.folder.final
         return self.published
 
@@ -197,6 +204,9 @@ def gated_run(
             yield run
             if run.published is None:
                 run.publish()
+            if run.published_rows or run.committed:
+                run.committed.append(run.published)
+                write_readers_snapshot(warehouse, run_id)
             if run.artifacts is not None:
                 post_run_artifacts(run.artifacts)
         except BaseException as exc:
@@ -230,13 +240,22 @@ def stage_marts(
     return build_marts(warehouse, as_of, marts, purchaser, case)
 
 
-def write_mart_files(warehouse: Path, work: Path, as_of: date, marts: tuple[str, ...]) -> list[str]:
+def write_mart_files(
+    warehouse: Path,
+    work: Path,
+    as_of: date,
+    marts: tuple[str, ...],
+    purchaser: str | None = None,
+    case: str | None = None,
+) -> list[str]:
     """The files people open, from the staged marts of the run."""
     files = []
     if "delivery_status" in marts:
         files += write_delivery_files(warehouse, work, as_of)
     if "closure_readiness" in marts:
         files += write_closure_files(warehouse, work, as_of)
+    if "payment_schedule_review" in marts:
+        files += write_schedule_review_files(warehouse, work, as_of, purchaser, case)
     return files
 
 
@@ -257,18 +276,29 @@ def build_gate_write(
     dask_address: str | None,
 ) -> dict:
     """The run of a job that builds its marts as of a date into staging, gates them, and
-    writes their files and its run report into its folder; main's tables stay as they are."""
+    writes their files and its run report into its folder. Main's tables stay as they are,
+    unless the job publishes its marts: then a full run swaps them into main with its folder,
+    in one commit (an ad-hoc run never does)."""
     uses_dask(runner, dask_address)  # an address without the Dask runner: refused at once
     warehouse = Path(warehouse or settings.default_warehouse())
-    as_of = as_of or job.default_date(settings.today())
+    today = settings.today()
+    as_of = as_of or job.default_date(today)
+    job.check_date(as_of, today, False)
     run_id = current_run_id()
     final = job_folder(out, job, as_of.isoformat(), purchaser, case)
     with gated_run(job, final, run_id, warehouse, purchaser, case) as run:
         counts = stage_marts(warehouse, as_of, job.marts, purchaser, case, runner, dask_address)
         run.audit_marts(job.marts, as_of, purchaser, case)
-        files = write_mart_files(warehouse, run.work, as_of, job.marts)
+        files = write_mart_files(warehouse, run.work, as_of, job.marts, purchaser, case)
         summary = {"as_of": as_of.isoformat(), "marts": counts, "files": files}
         run.report(job, summary, staged_tables(job.marts), purchaser, case)
+        if job.publishes_marts and purchaser is None and case is None:
+            through_seq = publication_state(warehouse)[1]
+            run.publish(
+                lambda folder: publish_marts(
+                    warehouse, job.marts, run_id, job.command, as_of, through_seq, folder
+                )
+            )
     return run.result(
         files,
         run_id=run_id,

@@ -32,7 +32,8 @@ CaseId = Annotated[str, Field(pattern=CASE_ID_PATTERN, examples=["UK-D-AAA"], ti
 
 DELIVERY_MARTS = ("delivery_status", "c1_transactions", "undelivered_report")
 CLOSURE_MARTS = ("closure_readiness", "buy_back_register")
-BILLING_MARTS = ("billing_statements", "purchaser_statements")
+BILLING_MARTS = ("billing_statements", "purchaser_statements", "delivery_listing")
+REVIEW_MARTS = ("payment_schedule_review",)
 
 
 def _today(today: date) -> date:
@@ -51,6 +52,22 @@ def _last_quarter_end(today: date) -> date:
     return last_quarter_end_before(today)
 
 
+def _any_date(day: date, today: date, preliminary: bool) -> None:
+    """Every date is a valid as-of date for this job."""
+
+
+def _billable(day: date, today: date, preliminary: bool) -> None:
+    from fms.billing.timeline import check_billable
+
+    check_billable(day, today, preliminary)
+
+
+def _reviewable(day: date, today: date, preliminary: bool) -> None:
+    from fms.billing.schedule_review import check_review_date
+
+    check_review_date(day, today)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str  # the flow's and the deployment's name
@@ -63,6 +80,11 @@ class Job:
     selection: bool = True  # takes --purchaser/--case: an ad-hoc run with its own folder
     landing: bool = False  # takes --landing: loads new batches first
     drafts: bool = False  # takes --preliminary: a marked draft, even for a period not over
+    # Refuses a date the job cannot run for (ValueError: what to give instead), before the run
+    # starts (app/preflight.py) and again in the flow (a deployment's parameters skip the CLI).
+    check_date: Callable[[date, date, bool], None] = _any_date
+    publishes_marts: bool = False  # a full run swaps its staged marts into main
+    scale_out: bool = True  # takes --runner dask (docs/scale-out.md)
 
 
 NIGHTLY = Job(
@@ -83,6 +105,7 @@ QUARTERLY_BILLING = Job(
     date_option="period_end",
     default_date=_last_quarter_end,
     drafts=True,
+    check_date=_billable,
 )
 DELIVERY_REPORT = Job(
     "monthly-delivery-report",
@@ -99,4 +122,16 @@ CLOSURE = Job(
     "The closure worklist: ready cases, blockers, funds released (default: today).",
     CLOSURE_MARTS,
 )
-JOBS = (NIGHTLY, QUARTERLY_BILLING, DELIVERY_REPORT, CLOSURE)
+PAYMENT_SCHEDULE_REVIEW = Job(
+    "quarterly-payment-schedule-review",
+    "payment-schedule-review",
+    "flows.payment_schedule_review:payment_schedule_review",
+    "Review every open case's payment schedule as of a quarter end (default: the last one "
+    "before today): the cases needing a revision and their revised schedules (Table C9.T15).",
+    REVIEW_MARTS,
+    default_date=_last_quarter_end,
+    check_date=_reviewable,
+    publishes_marts=True,
+    scale_out=False,
+)
+JOBS = (NIGHTLY, QUARTERLY_BILLING, DELIVERY_REPORT, CLOSURE, PAYMENT_SCHEDULE_REVIEW)

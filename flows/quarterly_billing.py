@@ -14,7 +14,7 @@ from fms import settings
 from fms.billing import billing_timeline
 from fms.billing.timeline import check_billable
 from fms.report import REPORT_NAME
-from tasks.billing import build_statements, publish_quarter, write_adhoc
+from tasks.billing import build_listing, build_statements, publish_quarter, write_adhoc
 
 
 @flow(name=QUARTERLY_BILLING.name, log_prints=True)
@@ -32,7 +32,10 @@ def quarterly_billing(
 
     A full run publishes each purchaser's statement as a record in
     <out>/quarterly-billing/<2026Q3>/: revision 1 the first time, a numbered revision with a
-    difference report when the figures changed, nothing when they did not. An ad-hoc run
+    difference report when the figures changed, nothing when they did not. Each statement comes
+    with its quarterly delivery listing, in every kind of run: the table delivery_listing (staged;
+    published with the revision) and, when the purchaser has a line to list,
+    delivery_listing_<CC>_<2026Q3>_r<rev>.csv and a sheet of the workbook. An ad-hoc run
     (purchaser or case) writes to <out>/quarterly-billing/adhoc/<quarter>-<selection>/ and
     publishes nothing. A preliminary run writes drafts marked PRELIMINARY, of any quarter end
     (even one not over), to <out>/quarterly-billing/preliminary/<quarter>[-<selection>]/ and
@@ -65,6 +68,7 @@ def quarterly_billing(
     with gated_run(QUARTERLY_BILLING, reports, run_id, warehouse, purchaser, case) as run:
         if uses_dask(runner, dask_address):
             counts = build_statements_on_dask(warehouse, period_end, purchaser, case, dask_address)
+            counts["delivery_listing"] = build_listing(warehouse, period_end)
         else:
             counts = build_statements(warehouse, period_end, purchaser, case)
         run.audit_marts(BILLING_MARTS, period_end, purchaser, case)

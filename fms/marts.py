@@ -11,11 +11,21 @@ from datetime import date
 
 import duckdb
 
+from fms.billing.schedule_review import build_payment_schedule_review
+from fms.billing.statements import build_billing_statements
 from fms.closure import build_buy_back_register, build_closure_readiness
 from fms.delivery import build_c1_transactions, build_delivery_status, build_undelivered_report
 from fms.publication import STAGING
 
 Builder = Callable[..., int]
+
+
+def _review_with_its_billing(con, as_of, table, purchaser, case_id) -> int:
+    """The review, and the billing's statements of the same quarter end beside it: its
+    reconciliation suite holds each case's first requirement to the billing's forecast."""
+    build_billing_statements(con, as_of, f"{STAGING}.review_billing_statements", purchaser, case_id)
+    return build_payment_schedule_review(con, as_of, table, purchaser, case_id)
+
 
 # Every mart a job can rebuild as of a date, with the optional ad-hoc filters, in the order
 # the nightly refresh rebuilds and publishes them.
@@ -27,6 +37,7 @@ MART_BUILDERS: dict[str, Builder] = {
     "buy_back_register": lambda con, as_of, table, purchaser, case_id: build_buy_back_register(
         con, table=table, as_of=as_of, purchaser=purchaser, case_id=case_id
     ),
+    "payment_schedule_review": _review_with_its_billing,
 }
 DELIVERY_MARTS = ("delivery_status", "c1_transactions", "undelivered_report")
 CLOSURE_MARTS = ("closure_readiness", "buy_back_register")

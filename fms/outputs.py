@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import tempfile
 import textwrap
 from collections.abc import Iterator, Sequence
@@ -47,6 +48,12 @@ HEADING_WRAP = 20
 COLUMN_PADDING = 2
 LINE_HEIGHT = 15  # points: one line of the default 11-point font
 PAGE_FOOTER = "&CPage &P of &N"
+
+
+def file_name_part(text: str) -> str:
+    """A case id or purchaser code as part of a file or folder name: anything but letters,
+    digits and hyphens becomes `_` (an id is checked before a run, but names never trust it)."""
+    return re.sub(r"[^A-Za-z0-9-]", "_", text)
 
 
 def defuse_text(value: str) -> str:

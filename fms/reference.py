@@ -25,6 +25,13 @@ REFERENCE_TABLES: dict[str, dict[str, str]] = {
         "annual_rate": "DECIMAL(9,6)",
         "source": "VARCHAR",
     },
+    # When a payment schedule review calls for a revision (fms-domain, C9.9.3): some variance
+    # above the greater of `minimum` and `case_value_share` of the case value. One row.
+    "schedule_review_threshold": {
+        "minimum": "DECIMAL(18,2)",
+        "case_value_share": "DECIMAL(9,6)",
+        "source": "VARCHAR",
+    },
     # SAMM Table C9.T17: generic-code patterns reported on the C1 file ('_' = any character).
     "c1_generic_codes": {
         "pattern": "VARCHAR",

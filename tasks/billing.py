@@ -9,6 +9,7 @@ from prefect import get_run_logger, task
 
 from fms.billing import (
     build_billing_statements,
+    build_delivery_listing,
     build_purchaser_statements,
     publish_statements,
     write_adhoc_statements,
@@ -25,13 +26,30 @@ def build_statements(
         refresh_rules(con)
         cases = build_billing_statements(con, period_end, purchaser=purchaser, case_id=case_id)
         purchasers = build_purchaser_statements(con, period_end)
+        listing = build_delivery_listing(con, period_end)
     get_run_logger().info(
-        "candidate statements for the quarter ended %s: %d cases, %d purchasers",
+        "candidate statements for the quarter ended %s: %d cases, %d purchasers, "
+        "%d delivery listing lines",
         period_end,
         cases,
         purchasers,
+        listing,
     )
-    return {"billing_statements": cases, "purchaser_statements": purchasers}
+    return {
+        "billing_statements": cases,
+        "purchaser_statements": purchasers,
+        "delivery_listing": listing,
+    }
+
+
+@task(name="build candidate delivery listing", **RETRY_TRANSIENT)
+def build_listing(warehouse: Path, period_end: date) -> int:
+    """The delivery listing from the candidate statements already staged (a run that built
+    them elsewhere, on Dask): it reads the published statements, which only the warehouse
+    holds."""
+    with connect(warehouse) as con:
+        refresh_rules(con)
+        return build_delivery_listing(con, period_end)
 
 
 @task(name="publish statements", **RETRY_TRANSIENT)

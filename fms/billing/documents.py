@@ -2,7 +2,9 @@
 
 Per purchaser per quarter (contract "Published files"): `statement_<CC>_<YYYYQn>_r<rev>.xlsx` and
 `.csv` (an ad-hoc run: `..._adhoc`, for one case `..._adhoc_<case id>`), plus
-`..._r<rev>_differences.csv` from revision 2 on.
+`..._r<rev>_differences.csv` from revision 2 on, and the quarterly delivery listing
+(fms-domain.md) as `delivery_listing_<CC>_<YYYYQn>_r<rev>.csv` (same tags as the statement) and
+the workbook's "Delivery listing" sheet, when the purchaser has a line to list.
 A purchaser's files hold its own cases only: callers pass one purchaser's rows.
 
 The workbook is for people: the statement's figures are number cells with labels, its headings
@@ -16,14 +18,14 @@ the amounts are reached (SAMM C9.10; README.md "Rules").
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from fms.billing.delivery_listing import LISTING_FIELDS
 from fms.billing.timeline import quarter_label
-from fms.outputs import Figure, Sheet, write_csv, write_xlsx
+from fms.outputs import Figure, Sheet, file_name_part, write_csv, write_xlsx
 
 # (DD 645 column heading, statement field). Column 14 is the bill.
 DD645_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -165,8 +167,58 @@ def statement_stem(
         raise ValueError("a published revision covers every case of the purchaser and is final")
     tag = "PRELIMINARY" if preliminary else "adhoc" if revision is None else f"r{revision}"
     if case_id is not None:
-        tag += "_" + re.sub(r"[^A-Za-z0-9-]", "_", case_id)
+        tag += "_" + file_name_part(case_id)
     return f"statement_{country_code}_{quarter_label(period_end)}_{tag}"
+
+
+def listing_stem(
+    country_code: str,
+    period_end: date,
+    revision: int | None,
+    case_id: str | None = None,
+    preliminary: bool = False,
+) -> str:
+    """`delivery_listing_UK_2026Q3_r2`: the statement's name and tag, beside it."""
+    stem = statement_stem(country_code, period_end, revision, case_id, preliminary)
+    return "delivery_listing_" + stem.removeprefix("statement_")
+
+
+LISTING_HEADINGS: dict[str, str] = {
+    "country_code": "Purchaser",
+    "period_end": "Quarter ended",
+    "revision": "Revision",
+    "case_id": "Case",
+    "line_number": "Case line",
+    "delivery_id": "Delivery",
+    "shipment_date": "Shipment date",
+    "reported_date": "Reported date",
+    "quantity": "Quantity",
+    "delivered_value": "Delivered value",
+    "price_code": "Price (A actual, E estimated)",
+    "kind": "Kind (REPORTED, REPRICING)",
+}
+
+
+def listing_sheet(listing: Sequence[Mapping[str, object]], preliminary: bool) -> Sheet:
+    """The delivery listing in the statement workbook, its total the quarter's movement of the
+    purchaser's delivered value."""
+    rows = [[line[f] for f in LISTING_FIELDS] for line in listing]
+    value = LISTING_FIELDS.index("delivered_value")
+    total: list[object] = ["Total"] + [None] * (len(LISTING_FIELDS) - 1)
+    total[value] = sum((line["delivered_value"] for line in listing), Decimal("0.00"))
+    return Sheet(
+        name="Delivery listing",
+        columns=[LISTING_HEADINGS[f] for f in LISTING_FIELDS],
+        rows=[*rows, total],
+        money=frozenset({LISTING_HEADINGS["delivered_value"]}),
+        title_lines=[
+            *([PRELIMINARY_NOTE] if preliminary else []),
+            "Quarterly delivery listing: the deliveries reported in the quarter (REPORTED) and, "
+            "per case, the rest of the movement of its delivered value since the previous "
+            "quarter's statement (REPRICING)",
+        ],
+        total_rows=1,
+    )
 
 
 PRELIMINARY_NOTE = (
@@ -229,12 +281,17 @@ def write_statement_files(
     differences: Sequence[Mapping[str, object]] = (),
     case_id: str | None = None,
     preliminary: bool = False,
+    listing: Sequence[Mapping[str, object]] = (),
 ) -> tuple[Path, ...]:
-    """Write one purchaser's workbook, case-detail CSV and any difference report in `folder`;
-    return their paths. `case_id`: an ad-hoc run of that one case (its files are named so);
-    `preliminary`: a draft, PRELIMINARY in its file names and on top of every sheet."""
+    """Write one purchaser's workbook, case-detail CSV, any difference report and any delivery
+    listing (its CSV and a sheet) in `folder`; return their paths. `case_id`: an ad-hoc run of
+    that one case (its files are named so); `preliminary`: a draft, PRELIMINARY in its file
+    names and on top of every sheet. With no listing line (nothing reported and no delivered
+    value moved), no listing is written."""
     country = str(purchaser["country_code"])
-    foreign = sorted({str(c["case_id"]) for c in cases if c["country_code"] != country})
+    foreign = sorted(
+        {str(c["case_id"]) for c in [*cases, *listing] if c["country_code"] != country}
+    )
     if foreign:
         raise ValueError(f"statement of {country} given other purchasers' cases: {foreign}")
     stem = statement_stem(country, purchaser["period_end"], revision, case_id, preliminary)
@@ -260,10 +317,16 @@ def write_statement_files(
     diff_rows = [[row[f] for f in DIFFERENCE_FIELDS] for row in differences]
     if differences:
         sheets.append(Sheet(name="Changes", columns=DIFFERENCE_HEADINGS, rows=diff_rows))
+    if listing:
+        sheets.append(listing_sheet(listing, preliminary))
     paths = (
         write_xlsx(folder / f"{stem}.xlsx", sheets),
         write_csv(folder / f"{stem}.csv", CASE_DETAIL_FIELDS, detail_rows),
     )
     if differences:
         paths += (write_csv(folder / f"{stem}_differences.csv", DIFFERENCE_FIELDS, diff_rows),)
+    if listing:
+        name = listing_stem(country, purchaser["period_end"], revision, case_id, preliminary)
+        listing_rows = [[line[f] for f in LISTING_FIELDS] for line in listing]
+        paths += (write_csv(folder / f"{name}.csv", LISTING_FIELDS, listing_rows),)
     return paths

@@ -17,6 +17,13 @@ failure before COMMIT leaves both as they were. A latest revision whose files ar
 folder published before this rule, or a file deleted by hand) gets them rewritten from the
 database, with no new revision.
 
+Each purchaser's quarterly delivery listing (`fms.billing.delivery_listing`) is rebuilt here from
+the same candidate statements and published with its statement: its rows go to
+`main.delivery_listing` with the new revision, in the same transaction as the statement rows,
+and its file (`delivery_listing_<CC>_<YYYYQn>_r<rev>.csv`, and a sheet of the workbook) into the
+same folder version. A listing changes only with a statement revision: one whose statement did
+not change keeps the listing published with it.
+
 An ad-hoc run (purchaser or case filter) never publishes: `write_adhoc_statements` writes its
 files to the folder it is given and touches no published table; a run of one case names its
 files after the case (`statement_UK_2026Q3_adhoc_UK-D-AAB.xlsx`).
@@ -33,7 +40,8 @@ from pathlib import Path
 
 import duckdb
 
-from fms.billing.documents import statement_stem, write_statement_files
+from fms.billing.delivery_listing import CANDIDATE_DELIVERY_LISTING, build_delivery_listing
+from fms.billing.documents import listing_stem, statement_stem, write_statement_files
 from fms.billing.statements import FULL_RUN, build_purchaser_statements, selection_label
 from fms.billing.tables import (
     CANDIDATE_CASE_STATEMENTS,
@@ -96,13 +104,14 @@ def publish_statements(
     out_dir: Path | None = None,
     *,
     purchaser_table: str = CANDIDATE_PURCHASER_STATEMENTS,
+    listing_table: str = CANDIDATE_DELIVERY_LISTING,
     published_at: datetime | None = None,
     run_id: str | None = None,
 ) -> PublicationResult:
     """Publish the candidate statements of `period_end` as new revisions where they differ.
 
     `candidate_table`: case statements built by `build_billing_statements` (full run).
-    `purchaser_table`: rebuilt here from the candidate (so the two always agree).
+    `purchaser_table`, `listing_table`: rebuilt here from the candidate (so they always agree).
     `out_dir`: the quarter's statement folder (e.g. data/out/quarterly-billing/2026Q3).
     `run_id`: the run's id in `publications` (default: a new one).
     """
@@ -114,16 +123,18 @@ def publish_statements(
     check_full_run_candidate(con, period_end, candidate_table)
     settle_folder(con, out_dir)  # a run killed between its folder swap and its COMMIT
     build_purchaser_statements(con, period_end, candidate_table, table=purchaser_table)
+    build_delivery_listing(con, period_end, listing_table, statements_table=candidate_table)
     create_published_statement_tables(con)
     params = {
         "period_end": period_end,
         "candidate_cases": candidate_table,
         "candidate_purchasers": checked_table_name(purchaser_table),
+        "candidate_listing": listing_table,
     }
     con.execute(
         "CREATE OR REPLACE TEMP TABLE billing_candidate_differences AS "
         + read_sql("publish/billing_statement_differences"),
-        params,
+        {k: v for k, v in params.items() if k != "candidate_listing"},
     )
     purchasers = [
         r["country_code"]
@@ -145,7 +156,9 @@ def publish_statements(
     withdrawn = tuple(sorted(set(latest) - set(purchasers)))
 
     missing = {
-        cc: rev for cc, rev in unchanged.items() if not _files_present(out_dir, cc, period_end, rev)
+        cc: rev
+        for cc, rev in unchanged.items()
+        if not _files_present(con, out_dir, cc, period_end, rev)
     }
     files: tuple[Path, ...] = ()
     if new_revisions or missing:
@@ -228,13 +241,26 @@ def _insert_revisions(
     con.execute(
         read_sql("publish/billing_publish_differences"), {"period_end": params["period_end"]}
     )
+    con.execute(
+        read_sql("publish/billing_publish_delivery_listing"),
+        {k: params[k] for k in ("period_end", "candidate_listing")} | {"published_at": stamp},
+    )
 
 
-def _files_present(out_dir: Path, country_code: str, period_end: date, revision: int) -> bool:
+def _files_present(
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    country_code: str,
+    period_end: date,
+    revision: int,
+) -> bool:
     """The files `write_statement_files` writes for the revision (a difference report from
-    revision 2 on) are all in `out_dir`."""
+    revision 2 on, a delivery listing when it has lines) are all in `out_dir`."""
     stem = statement_stem(country_code, period_end, revision)
     names = [f"{stem}.xlsx", f"{stem}.csv"] + ([f"{stem}_differences.csv"] if revision > 1 else [])
+    key = {"cc": country_code, "e": period_end, "rev": revision}
+    if _records(con, read_sql("publish/billing_select_delivery_listing"), key):
+        names.append(f"{listing_stem(country_code, period_end, revision)}.csv")
     return all((out_dir / n).exists() for n in names)
 
 
@@ -268,7 +294,10 @@ def _write_published_files(
         purchaser = _records(con, read_sql("publish/billing_select_purchaser_revision"), key)[0]
         cases = _records(con, read_sql("publish/billing_select_case_revisions"), key)
         differences = _records(con, read_sql("publish/billing_select_revision_differences"), key)
-        files = write_statement_files(staging, purchaser, cases, revision, differences)
+        listing = _records(con, read_sql("publish/billing_select_delivery_listing"), key)
+        files = write_statement_files(
+            staging, purchaser, cases, revision, differences, listing=listing
+        )
         written.extend(out_dir / p.name for p in files)
     return tuple(written)
 
@@ -280,13 +309,16 @@ def write_adhoc_statements(
     out_dir: Path,
     *,
     purchaser_table: str = CANDIDATE_PURCHASER_STATEMENTS,
+    listing_table: str = CANDIDATE_DELIVERY_LISTING,
     preliminary: bool = False,
 ) -> tuple[Path, ...]:
-    """Write the statement files of an ad-hoc (or any) candidate run to `out_dir`, as one staged
-    folder. No revision is assigned and no published table is read or written. `preliminary`:
-    drafts, marked PRELIMINARY in their names and on every sheet."""
+    """Write the statement files (and delivery listings) of an ad-hoc (or any) candidate run to
+    `out_dir`, as one staged folder. No revision is assigned and no published table is written
+    (the listing reads the previous quarter's published statements). `preliminary`: drafts,
+    marked PRELIMINARY in their names and on every sheet."""
     billing_timeline(period_end)
     build_purchaser_statements(con, period_end, candidate_table, table=purchaser_table)
+    build_delivery_listing(con, period_end, listing_table, statements_table=candidate_table)
     purchasers = _records(
         con,
         "SELECT * FROM query_table($t) WHERE period_end = $e ORDER BY country_code",
@@ -302,6 +334,12 @@ def write_adhoc_statements(
                 "ORDER BY case_id",
                 {"t": candidate_table, "e": period_end, "cc": purchaser["country_code"]},
             )
+            listing = _records(
+                con,
+                "SELECT * FROM query_table($t) WHERE period_end = $e AND country_code = $cc "
+                "ORDER BY case_id, kind, reported_date, delivery_id",
+                {"t": listing_table, "e": period_end, "cc": purchaser["country_code"]},
+            )
             files = write_statement_files(
                 staging,
                 purchaser,
@@ -309,6 +347,7 @@ def write_adhoc_statements(
                 None,
                 case_id=single_case_run(cases),
                 preliminary=preliminary,
+                listing=listing,
             )
             written.extend(Path(out_dir) / p.name for p in files)
     return tuple(written)

@@ -8,7 +8,12 @@ from fms.sqlfiles import checked_table_name, read_sql
 
 # The published records (every revision); only fms.billing.publication writes them.
 PUBLISHED_TABLES = frozenset(
-    {"main.billing_statements", "main.purchaser_statements", "main.billing_statement_differences"}
+    {
+        "main.billing_statements",
+        "main.purchaser_statements",
+        "main.billing_statement_differences",
+        "main.delivery_listing",
+    }
 )
 
 # Where a run's candidate statements go by default: validated there, then published.

@@ -126,3 +126,29 @@ def check_billable(period_end: date, today: date, preliminary: bool = False) -> 
             f"statement is billed once its quarter has ended; the last one that has is "
             f"{last_ended.isoformat()} (--preliminary writes a marked draft, never a revision)"
         )
+
+
+@dataclass(frozen=True)
+class PaymentDate:
+    """A quarterly payment date after a quarter end, and the quarter it covers (Table C9.T16)."""
+
+    payment_number: int
+    payment_date: date
+    covers_start: date
+    covers_end: date
+
+
+def coming_payment_dates(period_end: date, count: int) -> list[PaymentDate]:
+    """The first `count` SAMM payment dates after the quarter end `period_end` (C9.9.1.4): the
+    payment due date of its statement, then of each following quarter's (15 Dec covering Jan-Mar,
+    15 Mar covering Apr-Jun, ...)."""
+    dates = []
+    for number in range(1, count + 1):
+        quarter_ended = add_quarters(quarter_start(period_end), number) - timedelta(days=1)
+        timeline = billing_timeline(quarter_ended)  # number 1: period_end's own
+        dates.append(
+            PaymentDate(
+                number, timeline.payment_due_date, timeline.covers_start, timeline.covers_end
+            )
+        )
+    return dates

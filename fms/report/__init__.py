@@ -4,12 +4,14 @@
 (`run_report.html`, rendered from the Jinja2 templates in `templates/`: CSS inlined, matplotlib
 charts embedded as PNG data URIs, no script, no network) with the key figures, totals by
 purchaser, billing trend by quarter, delivery progress, the closure funnel and funds locked in
-closable cases, and the data-quality summary. Every card says the date its figures are as of and,
-when another run's marts stand behind it (a billing run reads the nightly's delivery status),
-which run; a chart with nothing to draw is a sentence. `fms.report.artifacts` turns the same
-figures into the run's Prefect artifacts. Sections read the warehouse with set-based SQL
-(`fms/sql/reports/report_*.sql`), tables bound as parameters (`ReportTables`); money is printed
-exactly from Decimal (`fms.formatting`).
+closable cases, and the data-quality summary; the payment schedule review's run adds its
+section (cases reviewed, schedules to revise SHORT and AHEAD, the top 10 by |variance|). Every
+card says the date its figures are as of and, when another run's marts stand behind it (a
+billing run reads the nightly's delivery status), which run; a chart with nothing to draw is a
+sentence. `fms.report.artifacts` turns the same figures into the run's Prefect artifacts.
+Sections read the warehouse with set-based SQL (`fms/sql/reports/report_*.sql`,
+`schedule_review_*.sql`), tables bound as parameters (`ReportTables`); money is printed exactly
+from Decimal (`fms.formatting`).
 """
 
 from fms.report.artifacts import (
@@ -17,6 +19,7 @@ from fms.report.artifacts import (
     purchaser_totals_table,
     summary_markdown,
     top_closable_cases_table,
+    top_schedule_revisions_table,
 )
 from fms.report.figures import ReportTables, RunFigures, read_run_figures
 from fms.report.files import REPORT_NAME, RunFile
@@ -34,4 +37,5 @@ __all__ = [
     "report_files",
     "summary_markdown",
     "top_closable_cases_table",
+    "top_schedule_revisions_table",
 ]

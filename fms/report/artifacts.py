@@ -77,6 +77,20 @@ def key_figures(f: RunFigures) -> list[tuple[str, str, Source]]:
                 ("Funds locked in ready cases", dollars(f.funnel["funds_locked_in_ready_cases"])),
             )
         ]
+    if f.shows_schedule_review and f.schedule_review is not None:
+        review, source = f.schedule_review, f.schedule_review_source or run
+        rows += [
+            (figure, value, source)
+            for figure, value in (
+                ("Payment schedules reviewed", count(review["cases_reviewed"])),
+                ("Schedules to revise", count(review["cases_to_revise"])),
+                (
+                    "SHORT / AHEAD",
+                    f"{count(review['short_cases'])} / {count(review['ahead_cases'])}",
+                ),
+                ("Largest variances, summed", dollars(review["total_variance"])),
+            )
+        ]
     rows += [
         ("Data-quality warnings", count(f.dq_warnings), run),
         ("Critical data-quality failures", count(f.dq_critical), run),
@@ -144,4 +158,24 @@ def purchaser_totals_table(f: RunFigures) -> list[dict[str, str]]:
             "funds_locked_in_ready_cases": dollars(p["funds_locked_in_ready_cases"]),
         }
         for p in rows
+    ]
+
+
+def top_schedule_revisions_table(f: RunFigures) -> list[dict[str, str]]:
+    """The payment schedule review's top cases to revise, largest |variance| first (empty in
+    any other job's run)."""
+    return [
+        {
+            "case": c["case_id"],
+            "purchaser": c["country_code"],
+            "direction": c["direction"],
+            "largest_variance": dollars(c["largest_variance"]),
+            "payment_date": iso(c["largest_variance_payment_date"]),
+            "threshold": dollars(c["threshold"]),
+            "collections_received": dollars(c["collections_received"]),
+            "next_payment_date": iso(c["next_payment_date"]),
+            "next_payment_revised": dollars(c["next_revised_quarterly"]),
+            "estimated_total_cost": dollars(c["estimated_total_cost"]),
+        }
+        for c in f.schedule_review_cases
     ]

@@ -22,9 +22,9 @@ from fms import settings
 from fms.closure import BLOCKER_CODES
 from fms.formatting import count, dollars
 from fms.publication import STAGING
-from fms.sqlfiles import read_sql
+from fms.sqlfiles import read_sql, temporary_tables
 
-TOP_CASES = 10  # closable cases listed (report table and Prefect table artifact)
+TOP_CASES = 10  # cases listed: closable, and schedules to revise (report tables, artifacts)
 TREND_QUARTERS = 8  # quarters in the billing trend, ending with the one holding the as-of date
 ZERO = Decimal("0.00")
 NOT_BILLED = {"statements": 0, "amount_due": None, "arrearage": None, "interest": None}
@@ -33,12 +33,18 @@ NOT_BILLED = {"statements": 0, "amount_due": None, "arrearage": None, "interest"
 # billing publishes statement records, dated by their quarter ends.
 MART_PUBLISHER = "nightly"
 STATEMENT_PUBLISHER = "quarterly-billing"
+# The payment schedule review (SAMM C9.9.3) is its own job's: its section shows in its report.
+REVIEW_JOB = "payment-schedule-review"
+# Its cases needing a revision, ranked (reports/schedule_review_listing.sql): a temporary table
+# while the section's totals are read.
+REVIEW_LISTING = "report_schedule_review_cases"
 
 JOB_TITLES = {
     "nightly": "Nightly refresh",
     "quarterly-billing": "Quarterly billing",
     "delivery-report": "Monthly delivery report",
     "closure": "Closure readiness",
+    REVIEW_JOB: "Payment schedule review",
 }
 
 
@@ -50,6 +56,8 @@ class ReportTables:
     closure_readiness: str = "main.closure_readiness"
     purchaser_statements: str = "main.purchaser_statements"
     billing_statements: str = "main.billing_statements"
+    payment_schedule_review: str = "main.payment_schedule_review"
+    delivery_listing: str = "main.delivery_listing"
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,16 @@ class RunFigures:
     delivery_source: Source
     closure_source: Source
     stage_quality: dict[str, StageQuality] = field(default_factory=dict)
+    # The payment schedule review's run only (`shows_schedule_review`): its totals
+    # (reports/schedule_review_totals.sql; None while its table does not exist), the top cases
+    # needing a revision by largest |variance|, and the date and run they are of.
+    schedule_review: dict | None = None
+    schedule_review_cases: list[dict] = field(default_factory=list)
+    schedule_review_source: Source | None = None
+    # A billing run only: its quarter's delivery listing per purchaser
+    # (reports/report_delivery_listing_by_purchaser.sql); None on another job's report or
+    # while the table does not exist.
+    delivery_listing: list[dict] | None = None
 
     @property
     def title(self) -> str:
@@ -129,6 +147,10 @@ class RunFigures:
         if self.purchaser:
             return f"purchaser {self.purchaser}"
         return None
+
+    @property
+    def shows_schedule_review(self) -> bool:
+        return self.job == REVIEW_JOB
 
     @property
     def billing_published(self) -> bool:
@@ -173,6 +195,8 @@ class RunFigures:
         """(section, source) of the sections another run's date or run stands behind, for
         the notice under the heading."""
         named = [("Delivery progress", self.delivery_source), ("Closure", self.closure_source)]
+        if self.schedule_review_source is not None:
+            named.append(("Payment schedule review", self.schedule_review_source))
         return [
             (name, s)
             for name, s in named
@@ -210,22 +234,27 @@ def read_warehouse(con: duckdb.DuckDBPyConnection, have: set[str]) -> Warehouse:
 
 
 def mart_source(
-    con: duckdb.DuckDBPyConnection, table: str, have: set[str], run_as_of: date
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    have: set[str],
+    run_as_of: date,
+    publisher: str = MART_PUBLISHER,
 ) -> Source:
     """A mart's date and run: this run's when it staged it; else the date its rows hold and the
-    publication that put them in main (when `publications` records one)."""
+    publication of the `publisher` job that put them in main (when `publications` records
+    one)."""
     if table.split(".", 1)[0] == STAGING or table not in have:
         # A missing table is explained by its card; the run's date is the one it lacks.
         return Source(run_as_of)
     as_of = records(con, "report_mart_as_of", {"table": table})[0]["as_of"]
     published: dict = {}
     if as_of is not None and "main.publications" in have:
-        params = {"job": MART_PUBLISHER, "as_of": as_of}
+        params = {"job": publisher, "as_of": as_of}
         published = next(iter(records(con, "report_latest_publication", params)), {})
     return Source(
         as_of,
         this_run=False,
-        job=MART_PUBLISHER,
+        job=publisher,
         run_id=published.get("run_id"),
         published_at=published.get("published_at"),
         table=table,
@@ -361,6 +390,23 @@ def _quarters(con: duckdb.DuckDBPyConnection, filters: dict, statements: dict | 
     return quarters
 
 
+def _schedule_review(
+    con: duckdb.DuckDBPyConnection, table: str, have: set[str], selection: dict
+) -> tuple[dict | None, list[dict]]:
+    """The review's totals and its top cases needing a revision; (None, []) while `table`
+    does not exist. The ranking is the published summary's (schedule_review_listing.sql)."""
+    if table not in have:
+        return None, []
+    on_review = selection | {"table": table}
+    listing = {REVIEW_LISTING: ("reports/schedule_review_listing", on_review | {"limit": None})}
+    with temporary_tables(con, listing):
+        (totals,) = records(
+            con, "schedule_review_totals", on_review | {"listing_table": REVIEW_LISTING}
+        )
+    top = records(con, "schedule_review_listing", on_review | {"limit": TOP_CASES})
+    return totals, top
+
+
 def read_run_figures(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -375,7 +421,8 @@ def read_run_figures(
 
     Args:
         con: the warehouse (read-only is enough).
-        job: the job name (nightly, quarterly-billing, delivery-report, closure).
+        job: the job name (nightly, quarterly-billing, delivery-report, closure,
+            payment-schedule-review: its report adds the review's section).
         run_summary: what the flow returns (run_id, as_of or period_end, files, counts...);
             its as_of (or period_end) dates the figures. The warehouse card reads `con`.
         quality: the run's fms.quality.gate.QualityReport objects, for rows validated per stage.
@@ -413,6 +460,15 @@ def read_run_figures(
     quarantine = (
         records(con, "report_quarantine_by_reason", {"batches": batches}) if batches else []
     )
+    review, review_cases, review_source = None, [], None
+    if job == REVIEW_JOB:
+        table = tables.payment_schedule_review
+        review, review_cases = _schedule_review(con, table, have, selection)
+        review_source = mart_source(con, table, have, as_of, publisher=REVIEW_JOB)
+    listing = None
+    if job == STATEMENT_PUBLISHER and tables.delivery_listing in have:
+        on_listing = filters | {"listing_table": tables.delivery_listing}
+        listing = records(con, "report_delivery_listing_by_purchaser", on_listing)
     period = str(run_summary.get("quarter") or as_of.isoformat())
     return RunFigures(
         job=job,
@@ -437,4 +493,8 @@ def read_run_figures(
         delivery_source=mart_source(con, tables.delivery_status, have, as_of),
         closure_source=mart_source(con, tables.closure_readiness, have, as_of),
         stage_quality=_stage_quality(quality),
+        schedule_review=review,
+        schedule_review_cases=review_cases,
+        schedule_review_source=review_source,
+        delivery_listing=listing,
     )

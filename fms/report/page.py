@@ -4,7 +4,7 @@ files beside it. No script, no font, no stylesheet from anywhere else.
 
 The templates hold the markup; this module holds what is a rule: how figures are printed (every
 amount exactly from its Decimal, fms.formatting), which blocker counts money, which colour
-the data-quality card takes.
+the data-quality and schedule review cards take.
 """
 
 from __future__ import annotations
@@ -54,6 +54,15 @@ def quality_colour(f: RunFigures) -> str:
     return "red" if f.dq_critical else ("amber" if f.dq_warnings else "teal")
 
 
+def review_colour(f: RunFigures) -> str:
+    """The schedule review's card: red when a schedule runs SHORT (the USG would finance the
+    case), amber when one only runs AHEAD, else teal."""
+    review = f.schedule_review or {}
+    if review.get("short_cases"):
+        return "red"
+    return "amber" if review.get("cases_to_revise") else "teal"
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -78,6 +87,7 @@ def environment() -> Environment:
         "open_table_rows": OPEN_TABLE_ROWS,
         "quarantine_reasons": QUARANTINE_REASONS,
         "quality_colour": quality_colour,
+        "review_colour": review_colour,
     }
     return env
 

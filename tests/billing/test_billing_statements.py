@@ -18,14 +18,7 @@ from tests.billing.builders import (
     statement_rows,
 )
 from tests.billing.worked_example import insert_worked_example
-from tests.handbuilt import d, insert, open_warehouse
-
-
-@pytest.fixture
-def con(tmp_path):
-    con = open_warehouse(tmp_path)
-    yield con
-    con.close()
+from tests.handbuilt import d, insert
 
 
 def bill(con, **filters):

@@ -15,6 +15,7 @@ import pytest
 from flows.closure import closure_readiness
 from flows.delivery_report import delivery_report
 from flows.quarterly_billing import quarterly_billing
+from fms.snapshots import snapshot_path
 from tests.billing.worked_example import CASE, insert_worked_example
 from tests.handbuilt import d, insert, open_warehouse
 
@@ -93,6 +94,8 @@ def test_quarterly_billing_publishes_the_worked_example_per_purchaser(tmp_path):
     # 1,000,000 x 0.04 x 15 / 365 = 1,643.84
     row = (Decimal("2000000.00"), Decimal("1000000.00"), Decimal("1643.84"))
     assert published(warehouse) == [("XX", CASE, 1, *row), ("YY", "YY-D-W02", 1, *row)]
+    # Readers see the new records in their snapshot (fms/snapshots.py).
+    assert published(snapshot_path(warehouse)) == published(warehouse)
     folder = out / "quarterly-billing" / "2026Q3"
     for cc, other in (("XX", "YY"), ("YY", "XX")):
         workbook = folder / f"statement_{cc}_2026Q3_r1.xlsx"

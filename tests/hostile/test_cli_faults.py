@@ -293,6 +293,25 @@ def test_a_period_end_that_cannot_be_billed_is_refused_with_the_date_to_give(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    "as_of, words",
+    [
+        ("2026-10-15", ("--as-of 2026-10-15 is not a quarter end", "did you mean 2026-09-30?")),
+        ("2026-12-31", ("that quarter is not over on 2026-12-01", "2026-09-30")),
+    ],
+)
+def test_a_review_date_that_is_not_a_quarter_end_over_is_refused_with_the_date_to_give(
+    tmp_path, as_of, words
+):
+    warehouse = tmp_path / "fms.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    review = ("run", "payment-schedule-review", "--warehouse", str(warehouse))
+    out = ("--out", str(tmp_path / "out"), "--as-of", as_of)
+    result = refuse(tmp_path, *review, *out, FMS_TODAY="2026-12-01")
+    assert_one_error_line(result, *words)
+    assert not (tmp_path / "out").exists()
+
+
 def two_purchasers(tmp_path: Path) -> Path:
     con = open_warehouse(tmp_path, "fms.duckdb")
     insert(con, "countries", {"country_code": "UK"}, {"country_code": "FR"})

@@ -18,14 +18,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fms.billing import build_billing_statements, build_purchaser_statements
+from fms.billing import (
+    build_billing_statements,
+    build_delivery_listing,
+    build_purchaser_statements,
+)
 from fms.billing.initial_deposit import build_initial_deposit_shortfalls
 from fms.closure import BLOCKER_CODES, publish_closure_outputs
 from fms.marts import build_staged_marts
 from fms.quality.gate import Validator, validate
 from fms.quality.suites import load_suites
 from fms.report.figures import ReportTables, read_run_figures
-from fms.warehouse import create_schema, refresh_rules
+from fms.warehouse import create_published_tables, create_schema, refresh_rules
 from tests.closure.builders import clean_case, load
 from tests.handbuilt import d, insert, open_warehouse
 
@@ -39,6 +43,7 @@ MONEY_SUITES = {
     "mart_closure_readiness",
     "mart_delivery_status",
     "mart_undelivered_report",
+    "mart_payment_schedule_review",
 }
 
 
@@ -145,6 +150,9 @@ def test_every_mart_builds_with_the_largest_amounts_and_the_gate_names_what_cann
     build_staged_marts(con, AS_OF)
     build_billing_statements(con, QUARTER_END)
     build_purchaser_statements(con, QUARTER_END)
+    create_published_tables(con)
+    build_delivery_listing(con, QUARTER_END)
+    build_staged_marts(con, QUARTER_END, ("payment_schedule_review",))
     assert build_initial_deposit_shortfalls(con) == 1  # a check, not published: wide figures
     params = {
         "as_of": AS_OF,
@@ -153,7 +161,7 @@ def test_every_mart_builds_with_the_largest_amounts_and_the_gate_names_what_cann
         "case_id": None,
     }
     for suite in load_suites("mart"):
-        billing = suite.name.endswith("statements")
+        billing = suite.name.endswith(("statements", "delivery_listing", "schedule_review"))
         report = validate(
             con,
             [suite],

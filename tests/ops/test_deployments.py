@@ -1,4 +1,4 @@
-"""prefect.yaml and the flows load: the contract's four deployments, complete and runnable."""
+"""prefect.yaml and the flows load: the contract's five deployments, complete and runnable."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ CONTRACT_DEPLOYMENTS = [
     "monthly-delivery-report",
     "quarterly-billing",
     "weekly-closure-readiness",
+    "quarterly-payment-schedule-review",
 ]
 DATE_PARAMETERS = {"as_of", "period_end"}
 SPECS = deployments()  # as `fms serve` serves them

@@ -110,3 +110,18 @@ def test_no_two_jobs_start_at_the_same_time():
             if run.year == 2026:
                 assert run not in starts, f"{deployment} and {starts.get(run)} at {run}"
                 starts[run] = deployment
+
+
+def test_the_payment_schedule_review_runs_on_the_20th_after_each_statement_date():
+    runs = next_runs("quarterly-payment-schedule-review", 4, date(2026, 12, 2))
+    assert [r.date() for r in runs] == [
+        date(2027, 1, 20),
+        date(2027, 4, 20),
+        date(2027, 7, 20),
+        date(2027, 10, 20),
+    ]
+    assert {r.time() for r in runs} == {time(7, 0)}
+    # Each reviews the quarter its month's statements billed, once they are out (the 15th).
+    for run in runs:
+        reviewed = last_quarter_end_before(run.date())
+        assert billing_timeline(reviewed).statement_date < run.date()

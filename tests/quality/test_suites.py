@@ -12,13 +12,18 @@ import duckdb
 import pandas
 import pytest
 
-from fms.billing import build_billing_statements, build_purchaser_statements
+from fms.billing import (
+    build_billing_statements,
+    build_delivery_listing,
+    build_purchaser_statements,
+)
 from fms.closure import BLOCKER_CODES
 from fms.contract import ENTITY_BY_NAME, REASONS
 from fms.marts import build_staged_marts
 from fms.quality.gate import DataQualityError, Validator, audit_frame, frame_of, validate
 from fms.quality.suites import Rule, load_suites
 from fms.sqlfiles import read_sql
+from fms.warehouse import create_published_tables
 from tests.handbuilt import d, insert, open_warehouse
 
 SUITES = {s.name: s for s in load_suites()}
@@ -28,7 +33,14 @@ PARAMS = {"since_seq": 0, "blocker_codes": list(BLOCKER_CODES), "purchaser": Non
 
 
 def params_for(suite_name: str) -> dict:
-    billing = suite_name.endswith(("billing_statements", "purchaser_statements"))
+    billing = suite_name.endswith(
+        (
+            "billing_statements",
+            "purchaser_statements",
+            "delivery_listing",
+            "payment_schedule_review",
+        )
+    )
     return PARAMS | {"as_of": QUARTER_END if billing else AS_OF}
 
 
@@ -130,6 +142,9 @@ def clean_warehouse(tmp_path):
     build_staged_marts(con, AS_OF)
     build_billing_statements(con, QUARTER_END)
     build_purchaser_statements(con, QUARTER_END)
+    create_published_tables(con)
+    build_delivery_listing(con, QUARTER_END)
+    build_staged_marts(con, QUARTER_END, ("payment_schedule_review",))
     return con
 
 
@@ -154,6 +169,9 @@ def test_every_input_entity_and_published_table_has_a_suite():
         "reconcile_delivery_status",
         "reconcile_closure_readiness",
         "reconcile_billing_statements",
+        "mart_delivery_listing",
+        "mart_payment_schedule_review",
+        "reconcile_payment_schedule_review",
     }
     assert inputs | marts <= set(SUITES)
 
@@ -404,6 +422,60 @@ BREAKS = [
         "reconcile_billing_statements",
         "UPDATE staging.billing_statements SET collections_cumulative = 0",
         "the mart equals what was loaded, to the cent",
+    ),
+    (
+        "mart_payment_schedule_review",
+        "UPDATE staging.payment_schedule_review SET variance = variance + 0.01",
+        "variance = scheduled - requirement",
+    ),
+    (
+        "mart_payment_schedule_review",
+        "UPDATE staging.payment_schedule_review SET direction = 'SHORT'",
+        "SHORT or AHEAD exactly when the variance passes the threshold, by its sign",
+    ),
+    (
+        "mart_payment_schedule_review",
+        "UPDATE staging.payment_schedule_review SET revised_quarterly = 0, "
+        "revised_cumulative = collections_received",
+        "a revised schedule exactly for the cases needing one",
+    ),
+    (
+        "mart_payment_schedule_review",
+        "UPDATE staging.payment_schedule_review SET revision_needed = true, revised_quarterly = "
+        "0, revised_cumulative = collections_received - 0.01 WHERE payment_number = 1",
+        "the revised cumulative is never below what was received",
+    ),
+    (
+        "mart_payment_schedule_review",
+        "UPDATE staging.payment_schedule_review SET revision_needed = true, "
+        "revised_cumulative = CASE payment_number WHEN 1 THEN estimated_total_cost + 1 "
+        "ELSE estimated_total_cost END, revised_quarterly = 0",
+        "the revised cumulative never decreases, and each quarterly is its step",
+    ),
+    (
+        "mart_payment_schedule_review",
+        "UPDATE staging.payment_schedule_review SET revision_needed = true, "
+        "revised_cumulative = collections_received, revised_quarterly = 0",
+        "the last revised cumulative is the estimated total cost, or the revised cumulative "
+        "before it where requirements already exceed that",
+    ),
+    (
+        "mart_payment_schedule_review",
+        "UPDATE staging.payment_schedule_review SET requirement_cumulative = "
+        "estimated_total_cost + 1 WHERE payment_number = 1",
+        "forecast requirements within the estimated total cost (above it the case needs an "
+        "amendment)",
+    ),
+    (
+        "reconcile_payment_schedule_review",
+        "UPDATE staging.payment_schedule_review SET requirement_cumulative = "
+        "requirement_cumulative + 0.01 WHERE payment_number = 1",
+        "the review equals what was loaded and what the billing computed, to the cent",
+    ),
+    (
+        "reconcile_payment_schedule_review",
+        "UPDATE staging.payment_schedule_review SET collections_received = 0",
+        "the review equals what was loaded and what the billing computed, to the cent",
     ),
     (
         "load_log",

@@ -16,7 +16,21 @@ import numpy as np
 from fms.contract import EXPENDITURE_CATEGORIES, PRICE_CODES
 
 from .catalog import ANCHOR, NO_DATE, day, iso
-from .world import COMPLETE, IMPL, MODE_DELIVERY, OFFERED, PARTIAL, R_READY, SSC, World
+from .world import (
+    COMPLETE,
+    IMPL,
+    LAST_QUARTER,
+    MODE_DELIVERY,
+    OFFERED,
+    PARTIAL,
+    PREVIOUS_QUARTER_START,
+    R_READY,
+    REPRICE_REPORT_DAYS,
+    SSC,
+    World,
+    deliveries_in_transit,
+    expenditures_in_transit,
+)
 
 TAG_NONE, TAG_LATE, TAG_SUSPICIOUS, TAG_LATE_CASE = 0, 1, 2, 3
 PRICE_A, PRICE_E = PRICE_CODES.index("A"), PRICE_CODES.index("E")
@@ -321,9 +335,8 @@ class _Assembler:
         batch[liq] = self.delivery_batch[e["delivery"][liq]]
         date[liq] = self.delivery_reported[e["delivery"][liq]]
         open_row = self.partial_case[case] & (e["category"] != LIQUIDATION)
-        idx = self._new_in_dailies(
-            np.flatnonzero(open_row & (e["rank_from_end"] <= 1)), batch, date
-        )
+        in_transit = expenditures_in_transit(self.w.cases, ln, e)
+        idx = self._new_in_dailies(np.flatnonzero(in_transit), batch, date)
         cols = {
             "expenditure_id": np.arange(1, n + 1),
             "case_id": case,
@@ -363,9 +376,8 @@ class _Assembler:
         rng = self.rng
         open_row = self.partial_case[case]
         # New deliveries: the latest ones of open lines, shipped that day or a few days before.
-        idx = self._new_in_dailies(
-            np.flatnonzero(open_row & (d["pos"] >= d["count"] - 2)), batch, ship
-        )
+        in_transit = deliveries_in_transit(self.w.cases, ln, d)
+        idx = self._new_in_dailies(np.flatnonzero(in_transit), batch, ship)
         b = batch[idx]
         reported[idx] = ship[idx] + (rng.random(len(idx)) * (self.days[b] - ship[idx] + 1)).astype(
             np.int64
@@ -397,6 +409,9 @@ class _Assembler:
             cols, ridx, rb, delivered_value=actual[ridx], price_code=np.full(len(ridx), PRICE_A)
         )
         self.note_all(rb, "deliveries", "re-priced from E to A")
+        later = self._repriced_in_a_later_quarter(
+            cols, open_row & (batch == 0) & estimated & ~protected, ridx, ship, reported, actual
+        )
         # Reversals: the same delivery_id with quantity 0 and value 0.00.
         pool = np.flatnonzero(open_row & (batch == 0) & ~estimated & ~protected)
         pool = np.setdiff1d(pool, ridx)
@@ -406,10 +421,45 @@ class _Assembler:
         self.delivery_batch, self.delivery_reported = batch, reported
         self.reversed, self.reversed_batch = vidx, vb
         self.note_all(vb, "deliveries", "reversal (quantity 0, value 0.00)")
-        parts = [base, repriced, reversed_, self._late_deliveries(n)]
+        parts = [base, repriced, later, reversed_, self._late_deliveries(n)]
         if self.dirty:
             parts.append(self._over_deliveries(n + 10))
         return _concat(parts)
+
+    def _repriced_in_a_later_quarter(
+        self,
+        cols: dict[str, np.ndarray],
+        estimated: np.ndarray,
+        taken: np.ndarray,
+        ship: np.ndarray,
+        reported: np.ndarray,
+        actual: np.ndarray,
+    ) -> EntityRows:
+        """Estimates reported in the quarter before the last one ended before the anchor, whose
+        actual price a daily reports within that last quarter (C9.13.2: an estimate converted
+        to actual): the delivery listing of the last quarter then carries a REPRICING line
+        against the previous quarter's statement. Only shipments recent enough for the new
+        report to stay within REPRICE_REPORT_DAYS of the shipment qualify."""
+        last_start, last_end = LAST_QUARTER
+        pool = np.flatnonzero(
+            estimated
+            & (reported >= PREVIOUS_QUARTER_START)
+            & (reported < last_start)
+            & (ship + REPRICE_REPORT_DAYS >= last_start)
+        )
+        pool = np.setdiff1d(pool, taken)
+        idx, b = _per_daily(self.rng, pool, max(1, round(0.0005 * len(ship))), self.nd)
+        latest = np.minimum(ship[idx] + REPRICE_REPORT_DAYS, last_end)
+        when = last_start + (self.rng.random(len(idx)) * (latest - last_start + 1)).astype(np.int64)
+        self.note_all(b, "deliveries", "re-priced from E to A, reported in a later quarter")
+        return _pick(
+            cols,
+            idx,
+            b,
+            reported_date=when,
+            delivered_value=actual[idx],
+            price_code=np.full(len(idx), PRICE_A),
+        )
 
     def _late_deliveries(self, first_id: int) -> EntityRows:
         ln, c = self.w.lines, self.w.cases

@@ -118,6 +118,8 @@ COUNTRIES: tuple[tuple[str, str, bool], ...] = (
 # Purchasers that mostly pay with Foreign Military Financing.
 FMF_COUNTRIES = frozenset({"IS", "EG", "JO", "IZ", "LE", "TS", "PK", "CO"})
 DRAWDOWN_COUNTRY = "S9"
+# The first purchaser with a Special Billing Arrangement (within the small scale's countries).
+FIRST_SBA_COUNTRY = next(code for code, _, sba in COUNTRIES if sba)
 
 IMPLEMENTING_AGENCIES = ("B", "D", "P")  # Army, Air Force, Navy
 

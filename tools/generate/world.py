@@ -31,6 +31,7 @@ from .catalog import (
     CATALOG,
     COUNTRIES,
     DRAWDOWN_COUNTRY,
+    FIRST_SBA_COUNTRY,
     FMF_COUNTRIES,
     IMPLEMENTING_AGENCIES,
     LEGAL_AUTHORITIES,
@@ -64,10 +65,41 @@ NEXT_DUE_DATE = day("2026-12-15")  # the first SAMM due date after the anchor
 TL_SHARE = 0.15  # termination liability reserve of a procurement-heavy case: share of its rest
 SCHEDULE_LEAD_DAYS = 270  # payment schedules collect for the work of the next nine months
 CUSHION_PERCENT = 4  # schedules and closing collections cover value + 4% (above any rate used)
+# Requirements forecasts: from the quarter the last statement before the anchor covers (the
+# quarter ended 30 Jun 2026 bills Q3 and Q4 2026) eight quarters out, so a payment schedule
+# review as of 30 Sep 2026 has several coming payment dates (through 15 Mar 2028, covering Q2
+# 2028), each case up to the quarter its work ends in.
 FORECAST_QUARTERS = tuple(
     day(q)
-    for q in ("2026-07-01", "2026-10-01", "2027-01-01", "2027-04-01", "2027-07-01", "2027-10-01")
+    for q in (
+        "2026-07-01",
+        "2026-10-01",
+        "2027-01-01",
+        "2027-04-01",
+        "2027-07-01",
+        "2027-10-01",
+        "2028-01-01",
+        "2028-04-01",
+    )
 )
+# Payment schedules that fall behind the work (SAMM C9.9.3: a schedule is revised when the
+# requirements change substantively): this share of the open cases worth $2M or more (where
+# 5% of the value is above the review's $100,000 floor) has a schedule collecting only for the
+# work of SCHEDULE_BEHIND_DAYS ago, without the termination liability reserve, so a review
+# finds it SHORT; the others collect SCHEDULE_LEAD_DAYS ahead, far AHEAD on long cases.
+SCHEDULE_BEHIND_SHARE = 0.3
+SCHEDULE_BEHIND_MIN_CENTS = 200_000_000
+SCHEDULE_BEHIND_DAYS = -90
+# The last quarter ended before the anchor (the statements of 30 Sep 2026) and the start of the
+# one before it. Shipments of that earlier quarter's last REPRICE_REPORT_DAYS are mostly
+# reported at estimated prices (the actual comes after the quarter closes): some are re-priced
+# to actual in the last quarter (`batches`), a REPRICING line of its delivery listing. A
+# delivery's report, a re-pricing included, comes at most REPRICE_REPORT_DAYS after shipment.
+LAST_QUARTER = (day("2026-07-01"), day("2026-09-30"))
+PREVIOUS_QUARTER_START = day("2026-04-01")
+REPRICE_REPORT_DAYS = 45
+QUARTER_END_ESTIMATED_SHARE = 0.7
+SBA_PAID_BEHIND_DAYS = 91
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -241,6 +273,7 @@ class Cases:
     start: np.ndarray  # first activity
     end: np.ndarray  # planned (PARTIAL) or actual (COMPLETE) end of activity
     progress: np.ndarray
+    schedule_behind: np.ndarray = None  # forced to a payment schedule behind the work
     value: np.ndarray = None  # non-SCML line value, cents
     scml: np.ndarray = None  # SCML line value, cents
 
@@ -321,6 +354,9 @@ FORCED_CASES: tuple[dict, ...] = (
     dict(status=SSC, role=R_READY, rate=35_000, accept="2016-06-20"),
     dict(status=IMPL, rate=32_000, procurement=True, accept="2021-03-11"),
     dict(status=SSC, role=R_READY, accept="2007-04-02", small=True),
+    dict(status=IMPL, country=FIRST_SBA_COUNTRY, procurement=True, accept="2023-03-20"),
+    dict(status=IMPL, schedule_behind=True, procurement=True, accept="2022-09-20", country="UK"),
+    dict(status=IMPL, schedule_behind=True, accept="2021-11-02", country="JA"),
 )
 
 
@@ -369,6 +405,7 @@ def build_cases(scale: Scale, rng: np.random.Generator, countries: Countries) ->
         (status == OFFERED) & (d.accepted_in_daily < 0.2), 1 + (d.accept_batch * nd).astype(int), 0
     )
     forced_accept = np.full(n, NO_DATE, dtype=np.int64)
+    schedule_behind = np.zeros(n, dtype=bool)
     late = np.zeros(n, dtype=bool)
     late[-1] = True
 
@@ -385,6 +422,7 @@ def build_cases(scale: Scale, rng: np.random.Generator, countries: Countries) ->
             sblc[i] = f.get("sblc", False)
             procurement[i] = f.get("procurement", False)
             zero_value[i] = f.get("zero", False)
+            schedule_behind[i] = f.get("schedule_behind", False)
             rate[i] = f.get("rate", -1)
             if "terms" in f:
                 terms[i] = TERM[f["terms"]]
@@ -524,6 +562,7 @@ def build_cases(scale: Scale, rng: np.random.Generator, countries: Countries) ->
         start=o(start),
         end=o(end),
         progress=o(progress),
+        schedule_behind=o(schedule_behind),
     )
 
 
@@ -722,7 +761,9 @@ def build_deliveries(
     case = lines.case[line]
     ph = cases.phase[case]
     recent = ship >= ANCHOR - 180
-    est = (ph == PARTIAL) & np.where(recent, d.estimated < 0.35, d.estimated < 0.015)
+    quarter_end_rush = (ship >= LAST_QUARTER[0] - REPRICE_REPORT_DAYS) & (ship < LAST_QUARTER[0])
+    share = np.where(quarter_end_rush, QUARTER_END_ESTIMATED_SHARE, 0.35)
+    est = (ph == PARTIAL) & np.where(recent, d.estimated < share, d.estimated < 0.015)
     # Estimated-price role: the last delivery of the case's first delivery line stays at E.
     est_case = cases.role[case] == R_EST
     first_line = first_in_group(
@@ -856,19 +897,55 @@ def _funding(
     return out
 
 
+def deliveries_in_transit(cases: Cases, lines: Lines, deliveries: dict) -> np.ndarray:
+    """Deliveries the daily batches may bring as new, re-dated to their day (`batches`): the
+    last two of each line of an open case."""
+    open_case = (cases.phase == PARTIAL) & ~cases.late
+    return open_case[lines.case[deliveries["line"]]] & (
+        deliveries["pos"] >= deliveries["count"] - 2
+    )
+
+
+def expenditures_in_transit(cases: Cases, lines: Lines, expenditures: dict) -> np.ndarray:
+    """Expenditures the daily batches may bring as new, re-dated to their day (`batches`): the
+    last two of each line of an open case, liquidations apart (they travel with deliveries)."""
+    open_case = (cases.phase == PARTIAL) & ~cases.late
+    return (
+        open_case[lines.case[expenditures["line"]]]
+        & (expenditures["category"] != CATEGORY["LIQUIDATION"])
+        & (expenditures["rank_from_end"] <= 1)
+    )
+
+
 class _Performance:
     """Cumulative performance (delivered value by reported date + expenditures by date) of each
     case at any day: actual up to the anchor, then the rest of the case value spread evenly to
-    the case's planned end."""
+    the case's planned end. `settled` leaves out the rows still in transit (those the dailies
+    may bring re-dated): performance the warehouse surely sees by the day."""
 
     KEY = 1 << 20  # day numbers stay below this
 
-    def __init__(self, cases: Cases, lines: Lines, deliveries: dict, expenditures: dict) -> None:
+    def __init__(
+        self,
+        cases: Cases,
+        lines: Lines,
+        deliveries: dict,
+        expenditures: dict,
+        settled: bool = False,
+    ) -> None:
         case = np.concatenate(
             [lines.case[deliveries["line"]], lines.case[expenditures["line"]]]
         ).astype(np.int64)
         when = np.concatenate([deliveries["reported_date"], expenditures["expenditure_date"]])
         amount = np.concatenate([deliveries["delivered_value"], expenditures["amount"]])
+        if settled:
+            transit = np.concatenate(
+                [
+                    deliveries_in_transit(cases, lines, deliveries),
+                    expenditures_in_transit(cases, lines, expenditures),
+                ]
+            )
+            case, when, amount = case[~transit], when[~transit], amount[~transit]
         key = case * self.KEY + when
         order = np.argsort(key, kind="stable")
         self.keys = key[order]
@@ -903,7 +980,10 @@ def build_schedules_and_collections(
     expenditures: dict[str, np.ndarray],
     batch_days: np.ndarray,
     late_case_batch: int,
+    pace_rng: np.random.Generator,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Payment schedules and the collections paid against them. `pace_rng` decides which
+    schedules fall behind the work (SCHEDULE_BEHIND_SHARE), apart from the other draws."""
     nc = cases.n
     last_day = int(batch_days[-1])
     v = cases.value
@@ -924,14 +1004,28 @@ def build_schedules_and_collections(
     )
     proc_share = proc_value / np.maximum(v, 1)
     heavy = proc_share > 0.5
+    pace = uniforms(pace_rng, nc, "schedule_behind")
+    drawn_behind = (pace.schedule_behind < SCHEDULE_BEHIND_SHARE) & (v >= SCHEDULE_BEHIND_MIN_CENTS)
+    behind = (cases.phase == PARTIAL) & (drawn_behind | cases.schedule_behind)
+    lead = np.where(behind, SCHEDULE_BEHIND_DAYS, SCHEDULE_LEAD_DAYS)
+    # A schedule behind the work follows the performance the warehouse surely sees (rows still
+    # in transit to the dailies left out), so the review finds it short of what is reported.
+    settled = _Performance(cases, lines, deliveries, expenditures, settled=True)
 
     def cash_needed(case: np.ndarray, due: np.ndarray) -> np.ndarray:
         """Cash a case needs on hand at a due date: the work of the next SCHEDULE_LEAD_DAYS
-        with the surcharge cushion, the SCML, and termination liability when procuring."""
-        work = perf.expected(case, due + SCHEDULE_LEAD_DAYS)
+        with the surcharge cushion, the SCML, and termination liability when procuring. A
+        schedule behind the work counts the work of SCHEDULE_BEHIND_DAYS ago and forgets the
+        termination liability."""
+        work = np.where(
+            behind[case],
+            settled.expected(case, due + lead[case]),
+            perf.expected(case, due + lead[case]),
+        )
         need = (work * markup[case] + 99) // 100 + cases.scml[case]
         left = np.maximum(v[case] - perf.expected(case, due), 0)
-        tl = np.where(heavy[case], (left * proc_share[case] * TL_SHARE).astype(np.int64), 0)
+        reserve = heavy[case] & ~behind[case]
+        tl = np.where(reserve, (left * proc_share[case] * TL_SHARE).astype(np.int64), 0)
         return need + tl
 
     # Initial deposit (C9.9.1.3, Table C9.T13): everything for Cash With Acceptance, otherwise
@@ -947,7 +1041,7 @@ def build_schedules_and_collections(
     deposit = np.where(cwa, total, np.minimum(deposit, total))
     # Quarterly payments (C9.9.1.4): due on the SAMM dates from the Table C9.T12 first payment,
     # keeping the cash on hand ahead of the work, the rest spread to the end.
-    quarters = np.ceil((cases.end - SCHEDULE_LEAD_DAYS - first_due) / 91.3).astype(np.int64) + 1
+    quarters = np.ceil((cases.end - lead - first_due) / 91.3).astype(np.int64) + 1
     quarters = np.where(cwa, 0, np.clip(quarters, 1, 60))
     schedule_batch = np.where(cases.accept_batch > 0, cases.accept_batch, 0)
     schedule_batch = np.where(cases.late, late_case_batch, schedule_batch)
@@ -959,6 +1053,7 @@ def build_schedules_and_collections(
     due = day_of_month(months_of(first_due[qcase]) + 3 * pos, 15)
     dep, tot = deposit[qcase], total[qcase]
     floor_share = dep + ((tot - dep) * (0.3 * (pos + 1) / n_q)).astype(np.int64)
+    floor_share = np.where(behind[qcase], dep, floor_share)
     level = np.clip(np.maximum(cash_needed(qcase, due), floor_share), dep, tot)
     level[pos == n_q - 1] = tot[pos == n_q - 1]
     # Never decreasing within a case: a running maximum per segment.
@@ -1020,6 +1115,27 @@ def build_schedules_and_collections(
     keep &= ~(under & (seq >= n_rows // 2))
     c_case, received, amt = c_case[keep], received[keep], amt[keep]
     min_batch = schedules["batch"][keep]
+    # A Special Billing Arrangement purchaser pays its bills, not its schedule (C9.10.2): on its
+    # open cases it has paid, beyond a deposit of a tenth of the total, only for the work done
+    # a quarter before each payment (SBA_PAID_BEHIND_DAYS), so its forthcoming requirements
+    # exceed its cash and its bill is positive.
+    pays_bills = ((cases.phase == PARTIAL) & countries.sba[cases.country])[c_case]
+    if pays_bills.any():
+        first = first_in_group(c_case, np.ones(len(c_case), bool), nc)
+        seq = np.arange(len(c_case)) - first[c_case]
+        paid = _segment_cumsum(amt, seq)
+        offset = c_case.astype(np.int64) * (1 << 47)  # rows are in case order: running max
+        earned = np.maximum(
+            settled.actual(c_case, received - SBA_PAID_BEHIND_DAYS),
+            np.minimum(deposit, total // 10)[c_case],
+        )
+        earned = np.maximum.accumulate(earned + offset) - offset
+        capped = np.minimum(paid, earned)
+        before = np.where(seq > 0, np.r_[0, capped[:-1]], 0)
+        amt = np.where(pays_bills, capped - before, amt)
+        paid_any = amt > 0
+        c_case, received, amt = c_case[paid_any], received[paid_any], amt[paid_any]
+        min_batch = min_batch[paid_any]
 
     # Unidentified receipts (the purchaser's holding account).
     nco = len(countries.codes)
@@ -1110,14 +1226,17 @@ def build_forecasts(rng: np.random.Generator, cases: Cases, lines: Lines) -> dic
     months_left = np.maximum((cases.end[case] - FORECAST_QUARTERS[0]) / 30.4, 3.0)
     noise = 0.8 + 0.4 * rng.random(len(case))
     amount = remaining[case] * np.minimum(1.0, 3.0 / months_left) * noise
-    amount = np.where(quarter < cases.end[case], amount, 0.0).astype(np.int64)
+    amount = amount.astype(np.int64)
     heavy = proc_share[case] > 0.5
     tl = np.where(heavy, remaining[case] * proc_share[case] * TL_SHARE * (1 - j / 8.0), 0.0)
+    # Nobody forecasts past the quarter the work ends in: a case's forecasts reach as far as
+    # its work, so reviews have anything from one to six coming payment dates.
+    within_work = quarter < cases.end[case]
     return {
-        "case": case,
-        "quarter_start": quarter,
-        "forecast_amount": np.maximum(amount, 0),
-        "termination_liability": np.maximum(tl.astype(np.int64), 0),
+        "case": case[within_work],
+        "quarter_start": quarter[within_work],
+        "forecast_amount": np.maximum(amount, 0)[within_work],
+        "termination_liability": np.maximum(tl.astype(np.int64), 0)[within_work],
     }
 
 
@@ -1170,7 +1289,9 @@ def build_world(
     """The clean world. Returns it with the spare generators for the batch and dirty steps.
     `on_step(description, fraction done)` is told as each part starts."""
     step = on_step or (lambda _desc, _done: None)
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(10)]
+    # Spawned children depend on their index only: the eleventh (the schedules' pace) leaves
+    # the first ten as they were.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(11)]
     step("building purchasers and cases", 0.0)
     countries = build_countries(scale)
     cases = build_cases(scale, streams[0], countries)
@@ -1192,6 +1313,7 @@ def build_world(
         expenditures,
         batch_days,
         late_batch + 1,
+        streams[10],
     )
     step("building forecasts and buy backs", 0.95)
     forecasts = build_forecasts(streams[5], cases, lines)
@@ -1210,4 +1332,4 @@ def build_world(
         forecasts=forecasts,
         buy_backs=buy_backs,
     )
-    return world, streams[7:]
+    return world, streams[7:10]

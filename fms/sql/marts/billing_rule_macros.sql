@@ -1,11 +1,40 @@
--- Quarterly billing rules (SAMM C9.10, C9.11.8), each defined
--- once for build_billing_statements.sql. Scalar macros; (re)created by
--- fms.billing.statements.build_billing_statements before a build.
+-- Quarterly billing rules (SAMM C9.10, C9.11.8), each defined once for
+-- build_billing_statements.sql and build_payment_schedule_review.sql; (re)created by their
+-- builders (fms.billing.statements, fms.billing.schedule_review) before a build.
 
 -- An SBLC guarantees termination payments instead of a termination liability reserve, so none is
 -- billed (C9.9.1.5.3-4).
 CREATE OR REPLACE MACRO termination_liability_billed(sblc_in_place, reported) AS
     CASE WHEN sblc_in_place THEN CAST(0 AS DECIMAL(38, 2)) ELSE reported END;
+
+-- The forecast of financial requirements through a coming quarter C (C9.10.1, C9.9.3): the
+-- forecast costs of every quarter from the first (N, the quarter after the quarter end E)
+-- through C, and the termination liability reserve level of C (a level: never summed across
+-- quarters). The billing's forecast is this with C = the covered quarter Q (N and Q); the
+-- payment schedule review's requirement through each coming payment date is this with C =
+-- the quarter that payment covers. No forecast row in the range: no row here (the caller's
+-- coalesce makes it 0).
+CREATE OR REPLACE MACRO case_forecasts_through(first_quarter_start, last_quarter_start) AS TABLE
+SELECT
+    case_id,
+    CAST(sum(forecast_amount) AS DECIMAL(38, 2)) AS forecast_costs,
+    CAST(
+        coalesce(sum(termination_liability) FILTER (WHERE quarter_start = last_quarter_start), 0)
+        AS DECIMAL(38, 2)
+    ) AS termination_liability_reported
+FROM requirements_forecasts
+WHERE quarter_start BETWEEN first_quarter_start AND last_quarter_start
+GROUP BY case_id;
+
+-- The surcharge on a forecast: on performance and forecast costs, never on TL or an SCML
+-- (C9.9.1.5.2.8).
+CREATE OR REPLACE MACRO forecast_surcharge(performance, forecast_costs, surcharge_rate) AS
+    surcharge_on(performance + forecast_costs, surcharge_rate);
+
+-- forecast_cumulative: what the case will need by the end of C, cumulative (C9.10.1).
+CREATE OR REPLACE MACRO forecast_requirement(
+    performance, forecast_costs, termination_liability, surcharge
+) AS CAST(performance + forecast_costs + termination_liability + surcharge AS DECIMAL(38, 2));
 
 -- The financial requirement billed: the greater of the payment schedule and the forecast of
 -- financial requirements, both cumulative (C9.10.1); 0 for a case not yet on the statement of

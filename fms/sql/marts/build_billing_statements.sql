@@ -77,18 +77,23 @@ scheduled AS (
     GROUP BY cp.period_end, cp.case_id
 ),
 
--- Forecast costs of N (rest of the current quarter) and Q (the covered quarter), and the
--- termination liability reserve level of Q (a level: never summed across quarters).
+-- The forecast through the covered quarter Q (billing_rule_macros.sql: N and Q, and the
+-- termination liability reserve level of Q), and for the statement the forecast of N and of Q
+-- apart.
 forecasts AS (
+    SELECT p.period_end, f.case_id, f.forecast_costs, f.termination_liability_reported
+    FROM periods AS p,
+        LATERAL case_forecasts_through(p.current_quarter_start, p.covers_start) AS f
+),
+
+forecasts_by_quarter AS (
     SELECT
         cp.period_end,
         cp.case_id,
         sum(f.forecast_amount) FILTER (WHERE f.quarter_start = cp.current_quarter_start)
             AS forecast_current_quarter,
         sum(f.forecast_amount) FILTER (WHERE f.quarter_start = cp.covers_start)
-            AS forecast_covered_quarter,
-        sum(f.termination_liability) FILTER (WHERE f.quarter_start = cp.covers_start)
-            AS termination_liability_reported
+            AS forecast_covered_quarter
     FROM case_periods AS cp
     JOIN requirements_forecasts AS f
         ON f.case_id = cp.case_id
@@ -106,8 +111,9 @@ figures AS (
         CAST(coalesce(pf.delivered_value, 0) AS DECIMAL(38, 2)) AS delivered_value,
         CAST(coalesce(pf.expenditures, 0) AS DECIMAL(38, 2)) AS expenditures,
         CAST(coalesce(pf.performance, 0) AS DECIMAL(38, 2)) AS performance,
-        CAST(coalesce(f.forecast_current_quarter, 0) AS DECIMAL(38, 2)) AS forecast_current_quarter,
-        CAST(coalesce(f.forecast_covered_quarter, 0) AS DECIMAL(38, 2)) AS forecast_covered_quarter,
+        CAST(coalesce(fq.forecast_current_quarter, 0) AS DECIMAL(38, 2)) AS forecast_current_quarter,
+        CAST(coalesce(fq.forecast_covered_quarter, 0) AS DECIMAL(38, 2)) AS forecast_covered_quarter,
+        coalesce(f.forecast_costs, 0) AS forecast_costs,
         CAST(coalesce(f.termination_liability_reported, 0) AS DECIMAL(38, 2))
             AS termination_liability_reported,
         r.surcharge_rate,
@@ -116,26 +122,24 @@ figures AS (
     JOIN case_surcharge_rate() AS r ON r.case_id = cp.case_id
     LEFT JOIN performance AS pf ON pf.period_end = cp.period_end AND pf.case_id = cp.case_id
     LEFT JOIN forecasts AS f ON f.period_end = cp.period_end AND f.case_id = cp.case_id
+    LEFT JOIN forecasts_by_quarter AS fq
+        ON fq.period_end = cp.period_end AND fq.case_id = cp.case_id
     LEFT JOIN scheduled AS s ON s.period_end = cp.period_end AND s.case_id = cp.case_id
 ),
 
 charged AS (
     SELECT
         *,
-        CAST(forecast_current_quarter + forecast_covered_quarter AS DECIMAL(38, 2)) AS forecast_costs,
         termination_liability_billed(sblc_in_place, termination_liability_reported)
             AS termination_liability,
-        -- No surcharge on TL.
-        surcharge_on(
-            performance + forecast_current_quarter + forecast_covered_quarter, surcharge_rate
-        ) AS surcharge
+        forecast_surcharge(performance, forecast_costs, surcharge_rate) AS surcharge
     FROM figures
 ),
 
 requirements AS (
     SELECT
         *,
-        CAST(performance + forecast_costs + termination_liability + surcharge AS DECIMAL(38, 2))
+        forecast_requirement(performance, forecast_costs, termination_liability, surcharge)
             AS forecast_cumulative
     FROM charged
 ),

@@ -87,3 +87,23 @@ CREATE TABLE IF NOT EXISTS main.billing_statement_differences (
     old_value VARCHAR,
     new_value VARCHAR
 );
+
+-- The delivery listing published with each revision of a purchaser's statement (data contract
+-- `delivery_listing`; built by fms/sql/marts/build_delivery_listing.sql): the candidate's rows
+-- of the purchaser with the revision they were published with. No key: a REPRICING line has no
+-- delivery_id.
+CREATE TABLE IF NOT EXISTS main.delivery_listing (
+    country_code VARCHAR NOT NULL,
+    period_end DATE NOT NULL,
+    revision INTEGER NOT NULL,
+    case_id VARCHAR NOT NULL,
+    line_number BIGINT,
+    delivery_id VARCHAR,
+    shipment_date DATE,
+    reported_date DATE,
+    quantity BIGINT,
+    delivered_value DECIMAL(18, 2),
+    price_code VARCHAR,
+    kind VARCHAR NOT NULL,
+    published_at TIMESTAMP NOT NULL
+);

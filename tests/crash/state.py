@@ -27,6 +27,7 @@ RUN_TIME_COLUMNS = {
     "load_log": ("loaded_at",),
     "billing_statements": ("published_at",),
     "purchaser_statements": ("published_at",),
+    "delivery_listing": ("published_at",),
 }
 INGEST_TABLES = (
     *(e.name for e in ENTITIES),
@@ -36,7 +37,12 @@ INGEST_TABLES = (
     "quarantine",
 )
 MART_TABLES = NIGHTLY_MARTS
-STATEMENT_TABLES = ("billing_statements", "purchaser_statements", "billing_statement_differences")
+STATEMENT_TABLES = (
+    "billing_statements",
+    "purchaser_statements",
+    "billing_statement_differences",
+    "delivery_listing",
+)
 # Files that record the run (timestamps, run ids), not its results.
 RUN_RECORD_FILES = frozenset({"run_report.html", "dq_results.csv"})
 RUN_RECORD_FOLDERS = frozenset({"data_docs"})

@@ -252,11 +252,15 @@ def test_a_full_output_disk_at_any_step_publishes_nothing_and_the_next_run_publi
     _night(landing, warehouse, out_disk)
     previous = _published(warehouse)
     # One correction, loaded by the first run below: every later run has the same inputs and
-    # writes the same files. The first fails at its commit, which gives their order and sizes.
+    # writes the same files. The first fails at its commit, which gives their order and sizes;
+    # it is also the injected test's first step (COMMIT_STEPS[0]), asserted here, not rerun there.
     _correct(landing, 0)
     point, nth = COMMIT_STEPS[0]
-    with fault(point, OSError(errno.ENOSPC, NO_SPACE), nth), pytest.raises(OSError):
+    with fault(point, OSError(errno.ENOSPC, NO_SPACE), nth), pytest.raises(OSError, match=NO_SPACE):
         _night(landing, warehouse, out_disk)
+    assert _published(warehouse) == previous, f"a full disk at {point}:{nth}"
+    assert not (out_disk / "nightly" / f".{AS_OF.isoformat()}.publishing").exists()
+    assert _summary_posted_last() == previous["run"], "a failed run posted its figures"
     kept = _kept(out_disk)
     steps = _write_order(kept)
     shutil.rmtree(kept)
@@ -267,9 +271,11 @@ def test_a_full_output_disk_at_any_step_publishes_nothing_and_the_next_run_publi
         assert NO_SPACE in _text(failure.value), _text(failure.value)
         assert _published(warehouse) == previous, f"disk full at step {k}, {steps[k].name}"
         assert not (out_disk / "nightly" / f".{AS_OF.isoformat()}.publishing").exists()
+        assert _summary_posted_last() == previous["run"], "a failed run posted its figures"
         failed_at.append(_failed_at(out_disk, steps))
     assert failed_at == [s.name for s in steps]
-    _next_run_publishes(landing, warehouse, out_disk, previous)
+    published = _next_run_publishes(landing, warehouse, out_disk, previous)
+    assert _summary_posted_last() == published["run"]
 
 
 # --- an injected full disk ----------------------------------------------------------------
@@ -282,7 +288,8 @@ def test_a_fault_at_any_step_of_publishing_publishes_nothing_and_the_next_run_pu
     with arrivals() as seen:
         _night(landing, warehouse, out)
     previous = _published(warehouse)
-    steps = list(COMMIT_STEPS)
+    # Where the tmpfs test runs, its first failed run is the fault at COMMIT_STEPS[0].
+    steps = list(COMMIT_STEPS if tmpfs_refused else COMMIT_STEPS[1:])
     if tmpfs_refused:  # the writes the tmpfs test fills the disk at
         counted: dict[str, int] = {}
         for name in seen:

@@ -48,12 +48,20 @@ def _shown_columns(con, suite) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory):
     """An empty warehouse with every audited table built (marts and statements in staging)."""
-    from fms.billing import build_billing_statements, build_purchaser_statements
+    from fms.billing import (
+        build_billing_statements,
+        build_delivery_listing,
+        build_purchaser_statements,
+    )
+    from fms.warehouse import create_published_tables
 
     con = open_warehouse(tmp_path_factory.mktemp("staged"))
     build_staged_marts(con, AS_OF)
     build_billing_statements(con, PARAMS["period_end"])
     build_purchaser_statements(con, PARAMS["period_end"])
+    create_published_tables(con)
+    build_delivery_listing(con, PARAMS["period_end"])
+    build_staged_marts(con, PARAMS["period_end"], ("payment_schedule_review",))
     yield con
     con.close()
 

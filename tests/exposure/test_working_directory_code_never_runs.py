@@ -20,7 +20,6 @@ import pytest
 
 from app.serve import stop_process
 from tests.landing import COUNTRY, DELIVERY, LINE, case, write_batch
-from tests.prefect_server import prefect_server
 
 FMS = Path(sys.executable).with_name("fms")
 TODAY = "2026-11-05"
@@ -55,13 +54,21 @@ def clean_env(root: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("runner", ["local", "dask"])
-def test_a_run_started_in_a_folder_of_planted_modules_succeeds_and_imports_none(tmp_path, runner):
+def test_a_run_started_in_a_folder_of_planted_modules_succeeds_and_imports_none(
+    tmp_path, runner, request
+):
     cwd, markers = planted_folder(tmp_path)
+    env = clean_env(tmp_path)
+    if runner == "dask":
+        # The local run starts its temporary Prefect server from this folder; the Dask run, whose
+        # own part is its workers, uses the session's server instead of starting another.
+        api = request.getfixturevalue("prefect_api")
+        env |= api.environment()
     done = subprocess.run(
         [str(FMS), "run", "nightly", "--landing", "landing", "--warehouse", "w.duckdb"]
         + ["--out", "out", "--as-of", TODAY, "--runner", runner],
         cwd=cwd,
-        env=clean_env(tmp_path),
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,
@@ -72,43 +79,44 @@ def test_a_run_started_in_a_folder_of_planted_modules_succeeds_and_imports_none(
 
 
 def test_fms_serve_started_in_a_folder_of_planted_modules_runs_a_deployment_importing_none(
-    tmp_path,
+    tmp_path, prefect_api
 ):
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     cwd, markers = planted_folder(tmp_path)
-    (tmp_path / "server").mkdir()
-    with prefect_server(tmp_path / "server") as api:
-        env = clean_env(tmp_path) | {"PREFECT_API_URL": api.url, "PREFECT_HOME": str(api.home)}
-        log_path = tmp_path / "serve.log"
-        with log_path.open("wb") as log:
-            serve = subprocess.Popen(
-                [str(FMS), "serve"],
-                cwd=cwd,
-                env=env | {"PREFECT_RUNNER_POLL_FREQUENCY": "1"},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            try:
-                deadline = time.monotonic() + 120
-                while "being served" not in log_path.read_text(errors="replace"):
-                    assert serve.poll() is None and time.monotonic() < deadline
-                    time.sleep(0.25)
-                with temporary_settings({PREFECT_API_URL: api.url}):
-                    flow_run = run_deployment(
-                        "weekly-closure-readiness/weekly-closure-readiness",
-                        parameters={
-                            "warehouse": str(tmp_path / "fms.duckdb"),
-                            "out": str(tmp_path / "out"),
-                            "as_of": TODAY,
-                        },
-                        timeout=300,
-                    )
-                serve.send_signal(signal.SIGTERM)
-                serve.wait(timeout=30)
-            finally:
-                stop_process(serve)
+    # The session's server (started from the tests' folder, as this one was before): what runs
+    # from `cwd` here is `fms serve` and the flow runs it starts.
+    api = prefect_api
+    env = clean_env(tmp_path) | {"PREFECT_API_URL": api.url, "PREFECT_HOME": str(api.home)}
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        serve = subprocess.Popen(
+            [str(FMS), "serve"],
+            cwd=cwd,
+            env=env | {"PREFECT_RUNNER_POLL_FREQUENCY": "1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while "being served" not in log_path.read_text(errors="replace"):
+                assert serve.poll() is None and time.monotonic() < deadline
+                time.sleep(0.25)
+            with temporary_settings({PREFECT_API_URL: api.url}):
+                flow_run = run_deployment(
+                    "weekly-closure-readiness/weekly-closure-readiness",
+                    parameters={
+                        "warehouse": str(tmp_path / "fms.duckdb"),
+                        "out": str(tmp_path / "out"),
+                        "as_of": TODAY,
+                    },
+                    timeout=300,
+                )
+            serve.send_signal(signal.SIGTERM)
+            serve.wait(timeout=30)
+        finally:
+            stop_process(serve)
     assert sorted(p.name for p in markers.iterdir()) == []
     assert flow_run.state.is_completed(), log_path.read_text(errors="replace")[-3000:]

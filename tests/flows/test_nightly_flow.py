@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import shutil
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -37,11 +39,43 @@ def _landing(tmp_path: Path) -> Path:
     return landing
 
 
-def test_nightly_loads_new_batches_and_writes_the_worklist(tmp_path):
-    warehouse, out = tmp_path / "w.duckdb", tmp_path / "out"
+FIRST_AS_OF = date(2026, 11, 1)
+
+
+@dataclass(frozen=True)
+class FirstRun:
+    """A warehouse and output folder after one nightly over `_landing`, as of FIRST_AS_OF."""
+
+    landing: Path
+    warehouse: Path
+    out: Path
+    summary: dict
+
+
+@pytest.fixture(scope="module")
+def _first_run_made(tmp_path_factory) -> tuple[Path, Path, dict]:
+    """The first nightly, run once for the module; kept whole in `pristine`."""
+    root = tmp_path_factory.mktemp("first-run")
+    work, pristine = root / "work", root / "pristine"
     summary = nightly_refresh(
-        landing=_landing(tmp_path), warehouse=warehouse, out=out, as_of=date(2026, 11, 1)
+        landing=_landing(work), warehouse=work / "w.duckdb", out=work / "out", as_of=FIRST_AS_OF
     )
+    shutil.copytree(work, pristine, symlinks=True)
+    return work, pristine, summary
+
+
+@pytest.fixture
+def first_run(_first_run_made) -> FirstRun:
+    """That first run's landing, warehouse and outputs, restored at the same paths for each
+    test (a module's tests run one after another): the paths its records name stay true."""
+    work, pristine, summary = _first_run_made
+    shutil.rmtree(work)
+    shutil.copytree(pristine, work, symlinks=True)
+    return FirstRun(work / "landing", work / "w.duckdb", work / "out", summary)
+
+
+def test_nightly_loads_new_batches_and_writes_the_worklist(first_run):
+    summary, warehouse, out = first_run.summary, first_run.warehouse, first_run.out
     assert summary["batches_loaded"] == ["20261031-00-history", "20261101-01-daily"]
     assert (summary["rows_loaded"], summary["rows_quarantined"]) == (5, 1)
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -52,25 +86,24 @@ def test_nightly_loads_new_batches_and_writes_the_worklist(tmp_path):
     assert [(r["entity"], r["row_number"], r["reason_code"]) for r in rows] == [
         ("deliveries", "2", "BAD_NUMBER")
     ]
+    assert summary["data_quality_warnings"] == 0
 
 
 RUN_LOGS = {"dq_results", "publications"}  # every run appends its own record
 
 
-def test_nightly_rerun_changes_no_data(tmp_path):
-    warehouse, landing = tmp_path / "w.duckdb", _landing(tmp_path)
-    nightly_refresh(landing=landing, warehouse=warehouse, out=tmp_path / "out")
+def test_nightly_rerun_changes_no_data(first_run):
+    warehouse, landing, out = first_run.warehouse, first_run.landing, first_run.out
     with duckdb.connect(str(warehouse), read_only=True) as con:
         before = {t: v for t, v in fingerprint(con).items() if t not in RUN_LOGS}
-    summary = nightly_refresh(landing=landing, warehouse=warehouse, out=tmp_path / "out")
+    summary = nightly_refresh(landing=landing, warehouse=warehouse, out=out, as_of=FIRST_AS_OF)
     assert summary["batches_loaded"] == []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert {t: v for t, v in fingerprint(con).items() if t not in RUN_LOGS} == before
 
 
-def test_nightly_with_a_broken_batch_fails_naming_the_file_and_keeps_the_warehouse(tmp_path):
-    warehouse, landing = tmp_path / "w.duckdb", _landing(tmp_path)
-    nightly_refresh(landing=landing, warehouse=warehouse, out=tmp_path / "out")
+def test_nightly_with_a_broken_batch_fails_naming_the_file_and_keeps_the_warehouse(first_run):
+    warehouse, landing, out = first_run.warehouse, first_run.landing, first_run.out
     with duckdb.connect(str(warehouse), read_only=True) as con:
         before = {t: v for t, v in fingerprint(con).items() if t not in RUN_LOGS}
     broken = write_batch(landing, "20261102-02-daily", {"deliveries": [DELIVERY]})
@@ -78,7 +111,7 @@ def test_nightly_with_a_broken_batch_fails_naming_the_file_and_keeps_the_warehou
     with pytest.raises(
         BatchFileError, match=r"20261102-02-daily.*deliveries\.csv.*missing columns"
     ):
-        nightly_refresh(landing=landing, warehouse=warehouse, out=tmp_path / "out")
+        nightly_refresh(landing=landing, warehouse=warehouse, out=out)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert {t: v for t, v in fingerprint(con).items() if t not in RUN_LOGS} == before
 
@@ -98,9 +131,8 @@ def _marts(warehouse: Path) -> dict:
         return {t: v for t, v in fingerprint(con).items() if t in MARTS + ["publications"]}
 
 
-def test_a_critical_failure_publishes_nothing_and_keeps_the_previous_marts_and_files(tmp_path):
-    warehouse, landing, out = tmp_path / "w.duckdb", _landing(tmp_path), tmp_path / "out"
-    first = nightly_refresh(landing=landing, warehouse=warehouse, out=out, as_of=date(2026, 11, 1))
+def test_a_critical_failure_publishes_nothing_and_keeps_the_previous_marts_and_files(first_run):
+    warehouse, landing, out = first_run.warehouse, first_run.landing, first_run.out
     before_tables, before_files = _marts(warehouse), _published(out, "2026-11-01")
     assert "c1_20261101.txt" in before_files
     # One valid delivery row whose cumulative quantity cannot be written on the C1 file.
@@ -110,20 +142,16 @@ def test_a_critical_failure_publishes_nothing_and_keeps_the_previous_marts_and_f
         {"deliveries": [DELIVERY | {"delivery_id": "BIG", "quantity": "1000000"}]},
     )
     with pytest.raises(Exception, match=r"mart_c1_transactions.*at most 999,999"):
-        nightly_refresh(landing=landing, warehouse=warehouse, out=out, as_of=date(2026, 11, 1))
+        nightly_refresh(landing=landing, warehouse=warehouse, out=out, as_of=FIRST_AS_OF)
     assert _marts(warehouse) == before_tables
     assert _published(out, "2026-11-01") == before_files
     failed = [p for p in (out / "nightly").iterdir() if p.name.startswith("2026-11-01.failed-")]
     assert len(failed) == 1 and (failed[0] / "dq_results.csv").exists()
     assert "mart_c1_transactions" in (failed[0] / "data_docs" / "index.html").read_text()
-    assert first["data_quality_warnings"] == 0
 
 
-def test_the_data_docs_site_lists_every_suite_after_a_run(tmp_path):
-    summary = nightly_refresh(
-        landing=_landing(tmp_path), warehouse=tmp_path / "w.duckdb", out=tmp_path / "out"
-    )
-    index = Path(summary["data_docs"]).read_text()
+def test_the_data_docs_site_lists_every_suite_after_a_run(first_run):
+    index = Path(first_run.summary["data_docs"]).read_text()
     for suite in (
         "input_deliveries",
         "input_cases",

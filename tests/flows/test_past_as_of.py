@@ -63,7 +63,7 @@ def test_a_nightly_as_of_a_past_quarter_end_publishes_a_buy_back_executed_after_
             "SELECT buy_back_id, contract_executed_date, reconciled FROM buy_backs "
             "WHERE contract_executed_date > $d AND reconciled",
             {"d": QUARTER_END},
-        ).fetchall() == [("BB-000005", date(2026, 10, 28), True)]
+        ).fetchall() == [("BB-000005", date(2026, 10, 24), True)]
         assert con.execute(
             "SELECT open, open_reason FROM buy_back_register WHERE buy_back_id = 'BB-000005'"
         ).fetchall() == [(True, "not executed")]

@@ -35,6 +35,7 @@ CONTRACT_DEPLOYMENTS = {
     "monthly-delivery-report",
     "quarterly-billing",
     "weekly-closure-readiness",
+    "quarterly-payment-schedule-review",
 }
 PREFECT = [sys.executable, "-m", "prefect"]
 TIMINGS: dict[str, float] = {}

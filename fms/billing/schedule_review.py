@@ -8,17 +8,16 @@ fms/sql/marts/schedule_review_macros.sql, the mart in build_payment_schedule_rev
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import duckdb
 
 from fms.billing.tables import ensure_schema
 from fms.billing.timeline import (
     billing_timeline,
+    check_quarter_ended,
     coming_payment_dates,
     is_quarter_end,
-    last_quarter_end_before,
-    quarter_start,
 )
 from fms.sqlfiles import checked_table_name, materialize, read_sql
 
@@ -26,20 +25,9 @@ REVIEW_TABLE = "staging.payment_schedule_review"
 
 
 def check_review_date(as_of: date, today: date) -> None:
-    """A ValueError saying what to give instead, unless `as_of` is a quarter end that is over on
-    `today`: a review reads the quarter's performance and collections as billed."""
-    last_ended = last_quarter_end_before(today)
-    if not is_quarter_end(as_of):
-        earlier = quarter_start(as_of) - timedelta(days=1)
-        raise ValueError(
-            f"{as_of.isoformat()} is not a quarter end (31 Mar, 30 Jun, 30 Sep or 31 Dec): "
-            f"did you mean {min(earlier, last_ended).isoformat()}?"
-        )
-    if as_of > last_ended:
-        raise ValueError(
-            f"{as_of.isoformat()}: that quarter is not over on {today.isoformat()}; the last "
-            f"one that has ended is {last_ended.isoformat()}"
-        )
+    """Refused unless `as_of` is a quarter end that is over (`check_quarter_ended`): a review
+    reads the quarter's performance and collections as billed."""
+    check_quarter_ended(as_of, today, why=", and a review reads a quarter as billed")
 
 
 def _payment_dates_needed(con: duckdb.DuckDBPyConnection, as_of: date) -> int:

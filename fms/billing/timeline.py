@@ -105,27 +105,41 @@ def last_quarter_end_before(day: date) -> date:
     return quarter_start(day) - timedelta(days=1)
 
 
-def check_billable(period_end: date, today: date, preliminary: bool = False) -> None:
-    """A ValueError saying what to give instead, unless `period_end` is a quarter end that is
-    over on `today` (the day after it at the earliest, as `last_quarter_end_before`): a quarter
-    still running is never billed (data contract, "Statements only for quarters that have
-    ended"), else its January run would become revision 2 of a statement sent in December.
-    A preliminary draft, never a revision, may be of any quarter end."""
+def check_quarter_ended(
+    day: date, today: date, *, why: str = "", instead: str = "", any_quarter: bool = False
+) -> None:
+    """A ValueError saying what to give instead, unless `day` is a quarter end that is over on
+    `today` (the day after it at the earliest, as `last_quarter_end_before`); with
+    `any_quarter`, any quarter end. `why` says why the quarter must be over, `instead` what
+    else the user may do; both end the refusal of a quarter not over."""
     last_ended = last_quarter_end_before(today)
-    if not is_quarter_end(period_end):
-        before, after = quarter_start(period_end) - timedelta(days=1), quarter_end(period_end)
-        nearest = after if after - period_end <= period_end - before else before
-        suggested = nearest if preliminary else min(nearest, last_ended)
+    if not is_quarter_end(day):
+        before, after = quarter_start(day) - timedelta(days=1), quarter_end(day)
+        nearest = after if after - day <= day - before else before
+        suggested = nearest if any_quarter else min(nearest, last_ended)
         raise ValueError(
-            f"{period_end.isoformat()} is not a quarter end (31 Mar, 30 Jun, 30 Sep or 31 Dec): "
+            f"{day.isoformat()} is not a quarter end (31 Mar, 30 Jun, 30 Sep or 31 Dec): "
             f"did you mean {suggested.isoformat()}?"
         )
-    if period_end > last_ended and not preliminary:
+    if day > last_ended and not any_quarter:
         raise ValueError(
-            f"{period_end.isoformat()}: that quarter is not over on {today.isoformat()}, and a "
-            f"statement is billed once its quarter has ended; the last one that has is "
-            f"{last_ended.isoformat()} (--preliminary writes a marked draft, never a revision)"
+            f"{day.isoformat()}: that quarter is not over on {today.isoformat()}{why}; the last "
+            f"one that has is {last_ended.isoformat()}{instead}"
         )
+
+
+def check_billable(period_end: date, today: date, preliminary: bool = False) -> None:
+    """Refused unless `period_end` is a quarter end that is over (`check_quarter_ended`): a
+    quarter still running is never billed (data contract, "Statements only for quarters that
+    have ended"), else its January run would become revision 2 of a statement sent in December.
+    A preliminary draft, never a revision, may be of any quarter end."""
+    check_quarter_ended(
+        period_end,
+        today,
+        why=", and a statement is billed once its quarter has ended",
+        instead=" (--preliminary writes a marked draft, never a revision)",
+        any_quarter=preliminary,
+    )
 
 
 @dataclass(frozen=True)

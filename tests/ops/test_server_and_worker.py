@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,13 +67,24 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
-def api(url: str, path: str, body: dict | None = None):
+RETRYABLE = {429, 502, 503}
+
+
+def api(url: str, path: str, body: dict | None = None, attempts: int = 6):
+    """One API call, retried as Prefect's own client retries: the server answers 503 when its
+    SQLite database is briefly locked by the scheduler or a worker, and means "try again"."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        f"{url}{path}", data=data, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
+    for attempt in range(attempts):
+        request = urllib.request.Request(
+            f"{url}{path}", data=data, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            if error.code not in RETRYABLE or attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * 2**attempt)
 
 
 def prefect(env: dict, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
+from app.console import console
+from app.console import fail as _fail
+from app.users_cli import users_app
 from flows.jobs import JOBS, CaseId, Job, PurchaserCode, Runner
 from fms import settings
 
@@ -38,7 +39,7 @@ app = typer.Typer(
 )
 run_app = typer.Typer(help="Run a job (a Prefect flow) now.", no_args_is_help=True)
 app.add_typer(run_app, name="run")
-console = Console(stderr=True)
+app.add_typer(users_app, name="users")
 
 # Financial records: whatever a command creates (the warehouse and its write-ahead log, output
 # folders and their parents, Data Docs, the lock file) is not readable by other users.
@@ -135,13 +136,6 @@ def _run_command(job: Job) -> Callable[..., None]:
         ]
     )
     return command
-
-
-def _fail(message: str) -> None:
-    # Messages quote the input (file and column names, paths): print them as text, never as
-    # Rich markup, which would swallow "[x]" or fail on "[/x]".
-    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    raise typer.Exit(code=2)
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
@@ -384,6 +378,47 @@ def serve(
     try:
         serve_deployments(prefect_file or PREFECT_FILE, host=host, port=port, limit=limit)
     except ServeError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def portal(
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(help="The warehouse whose readers' snapshot it serves", show_default=False),
+    ] = None,
+    users: Annotated[
+        Path | None,
+        typer.Option(help="The accounts' file (fms users)", show_default=False),
+    ] = None,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on: loopback only, unless TLS is given")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8500,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="TLS certificate (PEM)", show_default=False)
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option(help="Its private key (PEM)", show_default=False)
+    ] = None,
+) -> None:
+    """The web portal over the warehouse's current readers' snapshot (never the warehouse).
+
+    Defaults: the warehouse under data/warehouse, the accounts in data/portal/users.sqlite.
+    """
+    from app.portal.accounts import default_users_file
+    from app.portal.server import PortalError, run_portal
+
+    try:
+        run_portal(
+            warehouse or settings.default_warehouse(),
+            users or default_users_file(),
+            host,
+            port,
+            tls_cert,
+            tls_key,
+        )
+    except PortalError as exc:
         _fail(str(exc))
 
 

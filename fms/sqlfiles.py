@@ -3,7 +3,8 @@
 Stages: `ingest/` (loading batches), `marts/` (the rules and the marts they build), `audits/`
 (the datasets the data-quality suites judge), `reports/` (what the published files and the run
 report list), `publish/` (the statement revisions written once the gates passed), `scaleout/`
-(a partition's slices). A mart is a SELECT in a file named after what it builds
+(a partition's slices), `portal/` (what the portal reads of the readers' snapshot, each query
+binding its reader's `$country`). A mart is a SELECT in a file named after what it builds
 (`marts/build_delivery_status.sql`); values reach it only as named parameters (`$as_of`), never
 formatted into the text.
 """

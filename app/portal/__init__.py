@@ -1,0 +1,1 @@
+"""The FMS portal: every published figure explained, to analysts and purchasers."""

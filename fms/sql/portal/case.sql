@@ -1,0 +1,6 @@
+-- One case, in scope: its record, its country's name and its value.
+SELECT c.*, n.name AS purchaser_name,
+       (SELECT coalesce(sum(line_value), 0) FROM case_lines l WHERE l.case_id = c.case_id)
+           AS case_value
+FROM cases c LEFT JOIN countries n USING (country_code)
+WHERE c.case_id = $case_id AND ($country IS NULL OR c.country_code = $country)

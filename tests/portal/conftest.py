@@ -1,0 +1,12 @@
+"""One published warehouse and users' database for the portal's tests of a module."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.portal.published import build_published
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    return build_published(tmp_path_factory.mktemp("portal"))

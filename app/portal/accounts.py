@@ -75,7 +75,8 @@ class User:
     role: str  # "analyst" | "purchaser"
     country: str | None  # a purchaser's country code; None for analysts
     disabled: bool
-    session_version: int  # bumped by disable/reset: sessions signed with an older one are refused
+    # Bumped by disable, reset and logout: sessions signed with an older one are refused.
+    session_version: int
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,15 @@ class UserStore:
             states.append(AccountState(_user(row), locked, _moment(row["last_login"])))
         return states
 
+    def log_out(self, name: str, remote: str | None = None) -> None:
+        """End every session of `name`. The cookies are stateless: only a new session version
+        refuses a copy kept of the one logged out of (a shared computer, a proxy's log)."""
+        with self._connect() as con:
+            con.execute(
+                "UPDATE users SET session_version = session_version + 1 WHERE name = ?", (name,)
+            )
+            self._audit(con, name, "logout", "", remote)
+
     def disable(self, name: str) -> User:
         with self._connect() as con:
             row = con.execute(
@@ -416,7 +426,7 @@ class UserStore:
     def audit(
         self, user: str | None, event: str, detail: str = "", remote: str | None = None
     ) -> None:
-        """Record what someone did (the web app: "download" with the file name, "logout")."""
+        """Record what someone did (the web app: "download" with the file name)."""
         with self._connect() as con:
             self._audit(con, user, event, detail, remote)
 

@@ -91,6 +91,16 @@ class Snapshot:
         rows = self.records(name, reader, **params)
         return rows[0] if rows else None
 
+    def publications(self) -> list[dict]:
+        """Each job's latest publication: what every page says its figures are as of. Dates
+        only, the same for every reader."""
+        with self.cursor() as cur:
+            rows = cur.execute(
+                "SELECT job, max(as_of), max(published_at) FROM publications "
+                "GROUP BY job ORDER BY job"
+            ).fetchall()
+        return [{"job": job, "as_of": as_of, "published_at": at} for job, as_of, at in rows]
+
     def published_out_dir(self, job: str, as_of: date) -> Path | None:
         """The output folder of the latest publication of `job` as of `as_of` (the quarter's
         statement folder for a billing)."""

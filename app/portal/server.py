@@ -26,11 +26,12 @@ def check_listening(host: str, tls_cert: Path | None, tls_key: Path | None) -> b
         if given is not None and not given.is_file():
             raise PortalError(f"no such file: {given}")
     tls = tls_cert is not None
-    if not tls and not is_loopback(host):
+    # An empty host is every interface to uvicorn (asyncio), not the local default.
+    if not tls and not (host and is_loopback(host)):
         raise PortalError(
-            f"refusing to listen on {host} without TLS: passwords and session cookies would "
-            "cross the network in clear. Give --tls-cert and --tls-key, or listen on 127.0.0.1 "
-            "behind a TLS proxy"
+            f"refusing to listen on {host or 'every interface'} without TLS: passwords and "
+            "session cookies would cross the network in clear. Give --tls-cert and --tls-key, or "
+            "listen on 127.0.0.1 behind a TLS proxy"
         )
     return tls
 

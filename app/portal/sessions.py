@@ -2,12 +2,12 @@
 our own.
 
 A session is a signed cookie holding the user's name, their account's session version (a
-disable or a password reset bumps it, ending every session signed before) and the session's
-CSRF token. It expires after `max_age` seconds: the signature's own timestamp is checked, not
-the browser's expiry. A visitor not logged in gets a signed cookie holding only a CSRF token,
-for the login form. Every POST carries the token of its cookie in a hidden field, compared in
-constant time; the cookies are HttpOnly and SameSite=Strict, and Secure when the portal is
-served over TLS.
+disable, a password reset or a logout bumps it, ending every session signed before) and the
+session's CSRF token. It expires after `max_age` seconds: the signature's own timestamp is
+checked, not the browser's expiry. A visitor not logged in gets a signed cookie holding only a
+CSRF token, for the login form. Every POST carries the token of its cookie in a hidden field,
+compared in constant time; the cookies are HttpOnly and SameSite=Strict, and Secure when the
+portal is served over TLS.
 """
 
 from __future__ import annotations

@@ -92,8 +92,10 @@ def create_app(settings: PortalSettings) -> FastAPI:
         request: Request, template: str, status_code: int = 200, **context: object
     ) -> HTMLResponse:
         session = request.state.session
+        reader = getattr(request.state, "reader", None)
         html = env.get_template(template).render(
-            reader=getattr(request.state, "reader", None),
+            reader=reader,
+            publications=snapshot.publications() if reader else [],
             csrf=session.csrf,
             path=request.url.path,
             **context,
@@ -188,7 +190,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
     @app.post("/logout")
     def logout(request: Request, who: Who, csrf_token: Annotated[str, Form()] = "") -> Response:
         check_csrf(request, csrf_token)
-        store.audit(who.name, "logout", remote=request.client.host if request.client else None)
+        store.log_out(who.name, remote=request.client.host if request.client else None)
         request.state.session = signer.new()
         response = RedirectResponse("/login", status_code=303)
         _set_session(response, request.state.session)

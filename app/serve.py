@@ -26,8 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from flows.scaleout import is_loopback
 from fms import settings
+from fms.addresses import is_loopback
 
 PREFECT_FILE = settings.PROJECT_ROOT / "prefect.yaml"
 DEFAULT_HOST = "127.0.0.1"

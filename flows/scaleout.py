@@ -10,7 +10,6 @@ and only this step needs the cluster. docs/scale-out.md.
 
 from __future__ import annotations
 
-import ipaddress
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from prefect import flow
 from prefect.context import FlowRunContext
 
 from flows.jobs import Runner
+from fms.addresses import is_loopback
 from fms.scaleout.export import export_root
 from tasks.scaleout import (
     build_mart_partition,
@@ -49,16 +49,6 @@ def uses_dask(runner: Runner | None, dask_address: str | None) -> bool:
 def _scheduler_host(dask_address: str) -> str | None:
     """The host of a Dask scheduler address: tcp://host:port, tls://host:port or host:port."""
     return urlsplit(dask_address if "://" in dask_address else f"tcp://{dask_address}").hostname
-
-
-def is_loopback(host: str | None) -> bool:
-    """Only this machine can reach `host` (no host: the local default)."""
-    if host in (None, "", "localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @contextmanager

@@ -68,7 +68,7 @@ class Snapshot:
             if self._opened is None or self._opened[0] != real:
                 # The replaced connection is left to the garbage collector: a request still
                 # reading through one of its cursors finishes on the snapshot it started on.
-                con = duckdb.connect(real, read_only=True, config={"threads": 1})
+                con = duckdb.connect(real, read_only=True)
                 self._opened = (real, con)
             return self._opened[1]
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Annotated
 
 import jinja2
-from fastapi import Depends, FastAPI, Form, HTTPException, Request
+from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.portal.accounts import LockoutPolicy, LoginRefused, UserStore
 from app.portal.charts import cumulative_chart
 from app.portal.derivation import case_derivation
+from app.portal.paging import Page
 from app.portal.reads import NoSnapshot, Reader, Snapshot
 from app.portal.sessions import SESSION_COOKIE, Session, SessionSigner, csrf_matches
 from fms import formatting
@@ -40,6 +42,7 @@ DOWNLOADS = {  # what a statement page offers: (file name from the stem, media t
     "csv": (statement_stem, ".csv", "text/csv"),
     "listing": (listing_stem, ".csv", "text/csv"),
 }
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'",
@@ -58,6 +61,10 @@ class PortalSettings:
     tls: bool = False  # cookies are Secure when the portal is served over TLS
     session_minutes: int = 8 * 60
     lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
+    # Rows of a long list a page shows (app/portal/paging.py); a statement page shows each of
+    # its cases' derivation, 11 lines each.
+    rows_per_page: int = 100
+    statement_cases_per_page: int = 25
 
 
 class LoginNeeded(Exception):
@@ -68,6 +75,8 @@ def _templates() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
+        # A figure that does not exist prints as the dash the run report uses, never "None".
+        finalize=lambda value: formatting.NONE if value is None else value,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -157,10 +166,22 @@ def create_app(settings: PortalSettings) -> FastAPI:
             request, "message.html.j2", exc.status_code, title="Refused", message=exc.detail
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        message = "The address is not one the portal makes (a date, revision or page number)."
+        return render(request, "message.html.j2", 404, title="Not found", message=message)
+
     def found(row):
         if not row:
             raise HTTPException(status_code=404)
         return row
+
+    def paged(name: str, who: Reader, page: Page, **params: object) -> tuple[list[dict], Page]:
+        records = snapshot.records(name, who, **params, **page.params)
+        page = page.counted(records)
+        if not page.exists():
+            raise HTTPException(status_code=404)
+        return records, page
 
     # -- accounts ---------------------------------------------------------------------------
 
@@ -208,8 +229,9 @@ def create_app(settings: PortalSettings) -> FastAPI:
         )
 
     @app.get("/purchasers/{code}")
-    def purchaser(request: Request, who: Who, code: str) -> HTMLResponse:
+    def purchaser(request: Request, who: Who, code: str, page: PageNumber = 1) -> HTMLResponse:
         row = found(snapshot.record("purchasers", who, code=code))
+        cases, pager = paged("purchaser_cases", who, Page(page, settings.rows_per_page), code=code)
         statements = snapshot.records("purchaser_statements", who, code=code)
         differences = snapshot.records("statement_differences", who, code=code)
         changes: dict[tuple, list[dict]] = {}
@@ -221,21 +243,25 @@ def create_app(settings: PortalSettings) -> FastAPI:
             purchaser=row,
             statements=statements,
             changes=changes,
-            cases=snapshot.records("purchaser_cases", who, code=code),
+            cases=cases,
+            pager=pager,
         )
 
     @app.get("/statements/{code}/{period_end}/{revision}")
     def statement(
-        request: Request, who: Who, code: str, period_end: date, revision: int
+        request: Request, who: Who, code: str, period_end: date, revision: int, page: PageNumber = 1
     ) -> HTMLResponse:
         params = {"code": code, "period_end": period_end, "revision": revision}
         head = found(snapshot.record("statement", who, **params))
-        cases = snapshot.records("statement_cases", who, **params)
+        cases, pager = paged(
+            "statement_cases", who, Page(page, settings.statement_cases_per_page), **params
+        )
         return render(
             request,
             "statement.html.j2",
             statement=head,
             cases=[(case, case_derivation(case)) for case in cases],
+            pager=pager,
             downloads=_available_downloads(snapshot, code, period_end, revision),
         )
 
@@ -268,11 +294,13 @@ def create_app(settings: PortalSettings) -> FastAPI:
         )
 
     @app.get("/closure")
-    def closure(request: Request, who: Who) -> HTMLResponse:
+    def closure(request: Request, who: Who, page: PageNumber = 1) -> HTMLResponse:
+        worklist, pager = paged("closure_worklist", who, Page(page, settings.rows_per_page))
         return render(
             request,
             "closure.html.j2",
-            worklist=snapshot.records("closure_worklist", who),
+            worklist=worklist,
+            pager=pager,
             locked=snapshot.records("funds_locked", who),
         )
 

@@ -1,6 +1,7 @@
 """A small published warehouse for the portal's tests: the SAMM worked example (fms-domain.md)
 for two purchasers, XX (Exampleland, case XX-D-W01) and YY (Otherland, YY-D-W01), plus a case of
-XX whose line description is hostile HTML; the nightly's marts as of 2 Dec 2026 and the
+XX whose line description is hostile HTML (and a delivery at no charge, so XX has a delivery
+listing); the nightly's marts as of 2 Dec 2026 and the
 statements of the quarter ended 30 Sep 2026 published (revision 1, with their files), then the
 readers' snapshot written, as a job's publication leaves them. Built with the library's own
 builders and publishers (no Prefect), so the route tests stay in the fast tier.
@@ -71,6 +72,20 @@ def build_published(folder: Path) -> Published:
             "description": HOSTILE,
             "ordered_quantity": 1,
             "line_value": Decimal("1000.00"),
+        },
+    )
+    # A delivery at no charge reported in the quarter: XX's statement gets its delivery listing
+    # (a file to download) and no figure moves.
+    insert(
+        con,
+        "deliveries",
+        {
+            "delivery_id": "XX-D-H01-D1",
+            "case_id": "XX-D-H01",
+            "shipment_date": d("2026-08-03"),
+            "reported_date": d("2026-08-14"),
+            "quantity": 1,
+            "delivered_value": Decimal("0.00"),
         },
     )
     build_staged_marts(con, NIGHTLY_AS_OF, NIGHTLY_MARTS)

@@ -25,9 +25,10 @@ from tests.portal.published import OWN, log_in
 
 XX_STATEMENT = OWN["XX"]["statement"]
 YY_STATEMENT = OWN["YY"]["statement"]
-# The files the billing published for each statement (the worked example reports no delivery,
-# so no purchaser has a delivery listing: asking for one is the 404 of a missing file).
+# The files the billing published for each statement: XX's delivery at no charge gives it a
+# delivery listing; YY reported no delivery, so asking for its listing is a missing file's 404.
 PUBLISHED_KINDS = {"xlsx": "statement_{cc}_2026Q3_r1.xlsx", "csv": "statement_{cc}_2026Q3_r1.csv"}
+XX_KINDS = PUBLISHED_KINDS | {"listing": "delivery_listing_{cc}_2026Q3_r1.csv"}
 YY_SECRETS = ("YY-D-W01", "Otherland")  # what no page of purchaser XX may contain
 
 
@@ -51,7 +52,7 @@ ROUTES = {
     "/purchasers/{code}": Route(("/purchasers/XX",), ("/purchasers/YY",)),
     "/statements/{code}/{period_end}/{revision}": Route((XX_STATEMENT,), (YY_STATEMENT,)),
     "/statements/{code}/{period_end}/{revision}/files/{kind}": Route(
-        files(XX_STATEMENT, PUBLISHED_KINDS), files(YY_STATEMENT, PUBLISHED_KINDS)
+        files(XX_STATEMENT, XX_KINDS), files(YY_STATEMENT, PUBLISHED_KINDS)
     ),
     "/cases/{case_id}": Route(("/cases/XX-D-W01", "/cases/XX-D-H01"), ("/cases/YY-D-W01",)),
     # One page for everyone: its rows are the reader's (test below).
@@ -290,9 +291,9 @@ def test_a_search_lists_the_ids_starting_with_the_text(analyst, q, keys):
 # -- downloads ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", PUBLISHED_KINDS)
+@pytest.mark.parametrize("kind", XX_KINDS)
 def test_a_download_is_the_published_file_byte_for_byte(analyst, published, kind):
-    name = PUBLISHED_KINDS[kind].format(cc="XX")
+    name = XX_KINDS[kind].format(cc="XX")
     response = analyst.get(f"{XX_STATEMENT}/files/{kind}")
     assert response.status_code == 200
     assert response.content == (published.out_dir / name).read_bytes()
@@ -304,15 +305,14 @@ def test_the_statement_page_offers_the_files_published(analyst):
     html = analyst.get(XX_STATEMENT).text
     offered = re.findall(r'<a href="([^"]+/files/\w+)" download>([^<]+)</a>', html)
     assert offered == [
-        (f"{XX_STATEMENT}/files/{kind}", name.format(cc="XX"))
-        for kind, name in PUBLISHED_KINDS.items()
+        (f"{XX_STATEMENT}/files/{kind}", name.format(cc="XX")) for kind, name in XX_KINDS.items()
     ]
 
 
 @pytest.mark.parametrize(
     "url",
     [
-        f"{XX_STATEMENT}/files/listing",  # a kind offered, but not published for XX
+        f"{YY_STATEMENT}/files/listing",  # a kind offered, but not published for YY
         f"{XX_STATEMENT}/files/pdf",  # no such kind
         f"{XX_STATEMENT}/files/..%2F..%2Fusers.sqlite",
         "/statements/XX/2026-09-30/2/files/csv",  # no revision 2
@@ -340,9 +340,7 @@ def test_the_derivation_shows_the_warehouse_figures_to_the_cent(published, analy
     shown = derivation(analyst.get(XX_STATEMENT).text, "XX-D-W01")
     # The readers' snapshot the app reads, opened as the app opens it (same configuration:
     # DuckDB shares one instance per file in a process).
-    with duckdb.connect(
-        snapshot_path(published.warehouse).resolve(), read_only=True, config={"threads": 1}
-    ) as con:
+    with duckdb.connect(snapshot_path(published.warehouse).resolve(), read_only=True) as con:
         result = con.execute(
             "SELECT * FROM billing_statements WHERE case_id = 'XX-D-W01' "
             "AND period_end = DATE '2026-09-30' AND revision = 1"

@@ -239,6 +239,9 @@ def plan(facts: dict, purchaser: str, requests: int) -> list[Page]:
         "ZZ-NOTHING",
     ]
 
+    def paged(path: str) -> list[str]:  # long lists: the first page and later ones
+        return [path, f"{path}?page=2", f"{path}?page=10"]
+
     def page(kind: str, account: str, paths: list[str]) -> Page:
         # The warm-up asks the first path (the largest purchaser, the case with most lines),
         # which is measured again with the others.
@@ -247,10 +250,10 @@ def plan(facts: dict, purchaser: str, requests: int) -> list[Page]:
     return [
         page("overview", ANALYST, ["/"]),
         page("purchaser", ANALYST, [f"/purchasers/{c}" for c in facts["purchasers_by_cases"]]),
-        page("statement", ANALYST, [statement]),
+        page("statement", ANALYST, paged(statement)),
         page("case", ANALYST, [f"/cases/{c}" for c in cases]),
-        page("closure", ANALYST, ["/closure"]),
-        page("closure", purchaser, ["/closure"]),
+        page("closure", ANALYST, paged("/closure")),
+        page("closure", purchaser, paged("/closure")),
         page("quality", ANALYST, ["/quality"]),
         page("search", ANALYST, [f"/search?q={q}" for q in searches]),
     ]

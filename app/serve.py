@@ -253,7 +253,11 @@ def _serve(prefect_file: Path, limit: int) -> None:
 
     from app.serve_runner import ServeRunner
 
-    served = deployments(prefect_file)
+    prefect_file = Path(prefect_file).resolve()
+    with contextlib.chdir(settings.PROJECT_ROOT):
+        # Prefect imports each flow with the working directory on the import path: from the
+        # project folder, so a planted `duckdb.py` where `fms serve` started is never imported.
+        served = deployments(prefect_file)
     data_dir = os.environ.get("FMS_DATA_DIR")
     if data_dir:  # a relative one keeps meaning what it meant where `fms serve` was started
         os.environ["FMS_DATA_DIR"] = str(Path(data_dir).resolve())

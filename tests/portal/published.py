@@ -43,6 +43,22 @@ OWN = {
 }
 
 
+# Each derivation step on the statement page and the `billing_statements` column it shows.
+STEP_COLUMNS = {
+    "Payment schedule to the due date": "scheduled_cumulative",
+    "Performance": "performance",
+    "Forecast costs": "forecast_costs",
+    "Termination liability": "termination_liability",
+    "Administrative surcharge": "surcharge",
+    "Forecast of financial requirements": "forecast_cumulative",
+    "Requirement billed": "requirement",
+    "Collections": "collections_cumulative",
+    "Amount due and payable (column 14)": "amount_due",
+    "Arrearage": "arrearage",
+    "Interest": "interest",
+}
+
+
 @dataclass(frozen=True)
 class Published:
     warehouse: Path

@@ -30,10 +30,11 @@ from urllib.parse import urlsplit
 import duckdb
 import pytest
 
+from app.serve import stop_process
 from fms.formatting import dollars
 from fms.settings import PROJECT_ROOT
 from fms.snapshots import snapshot_path
-from tests.portal.published import HOSTILE, OWN, PASSWORD
+from tests.portal.published import HOSTILE, OWN, PASSWORD, STEP_COLUMNS
 
 pytestmark = pytest.mark.e2e
 
@@ -41,20 +42,6 @@ START_SECONDS = 30
 VIEWPORT = {"width": 1280, "height": 900}
 PERIOD = "2026-09-30"
 LOOPBACK = "127.0.0.1"
-# Each derivation step on the statement page and the `billing_statements` column it shows.
-STEP_COLUMNS = {
-    "Payment schedule to the due date": "scheduled_cumulative",
-    "Performance": "performance",
-    "Forecast costs": "forecast_costs",
-    "Termination liability": "termination_liability",
-    "Administrative surcharge": "surcharge",
-    "Forecast of financial requirements": "forecast_cumulative",
-    "Requirement billed": "requirement",
-    "Collections": "collections_cumulative",
-    "Amount due and payable (column 14)": "amount_due",
-    "Arrearage": "arrearage",
-    "Interest": "interest",
-}
 HEADING_FIGURES = ("amount_due", "arrearage", "interest", "holding_account_balance")
 WAIT = re.compile(r"try again in (\d+) s")
 
@@ -106,7 +93,12 @@ def portal(published, tmp_path_factory) -> str:
     base = f"http://{LOOPBACK}:{port}"
     with log.open("wb") as out:
         server = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         deadline = time.monotonic() + START_SECONDS
@@ -119,12 +111,7 @@ def portal(published, tmp_path_factory) -> str:
             time.sleep(0.2)
         yield base
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server)
 
 
 # -- the browser ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from app.portal.accounts import UserStore
 from app.portal.web import DOWNLOADS, create_app
 from fms.formatting import dollars
 from fms.snapshots import snapshot_path
-from tests.portal.published import OWN, log_in
+from tests.portal.published import OWN, STEP_COLUMNS, log_in
 
 XX_STATEMENT = OWN["XX"]["statement"]
 YY_STATEMENT = OWN["YY"]["statement"]
@@ -76,20 +76,6 @@ STATEMENT_FIGURES = {  # the same on both purchasers' 2026Q3 r1
     "arrearage": "$1,000,000.00",
     "interest": "$1,643.84",
     "holding_account_balance": "$0.00",
-}
-# Each derivation step on the statement page and the billing_statements column it shows.
-STEP_COLUMNS = {
-    "Payment schedule to the due date": "scheduled_cumulative",
-    "Performance": "performance",
-    "Forecast costs": "forecast_costs",
-    "Termination liability": "termination_liability",
-    "Administrative surcharge": "surcharge",
-    "Forecast of financial requirements": "forecast_cumulative",
-    "Requirement billed": "requirement",
-    "Collections": "collections_cumulative",
-    "Amount due and payable (column 14)": "amount_due",
-    "Arrearage": "arrearage",
-    "Interest": "interest",
 }
 WORKED_EXAMPLE_STEPS = {
     "Payment schedule to the due date": "$7,500,000.00",

@@ -26,6 +26,7 @@ from app.portal.accounts import LockoutPolicy, UserStore
 from app.portal.server import PortalError, check_listening
 from app.portal.sessions import SESSION_COOKIE, SESSION_SALT, Session, SessionSigner
 from app.portal.web import create_app
+from app.serve import stop_process
 from tests.exposure.sockets import listening_in_tree
 from tests.portal.published import HOSTILE, OWN, PASSWORD, csrf_of, log_in
 
@@ -327,14 +328,10 @@ def test_a_real_portal_listens_on_the_loopback_only(published):
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )  # fmt: skip
     try:
         wait_for_login_form(f"http://127.0.0.1:{port}/login", server)
         assert listening_in_tree(server.pid) == {("127.0.0.1", port)}
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server)

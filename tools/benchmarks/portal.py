@@ -43,6 +43,7 @@ from pathlib import Path
 import duckdb
 import httpx
 
+from app.serve import stop_process
 from fms.settings import PROJECT_ROOT
 from fms.snapshots import snapshot_path
 from tools.benchmarks.data import (
@@ -272,7 +273,12 @@ def running_portal(warehouse: Path, users: Path, log_file: Path):
     with log_file.open("wb") as fh:
         started = time.perf_counter()
         process = subprocess.Popen(
-            argv, cwd=PROJECT_ROOT, env=child_env(), stdout=fh, stderr=subprocess.STDOUT
+            argv,
+            cwd=PROJECT_ROOT,
+            env=child_env(),
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             while True:
@@ -289,12 +295,7 @@ def running_portal(warehouse: Path, users: Path, log_file: Path):
                 time.sleep(0.1)
             yield url, time.perf_counter() - started
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, grace=15)
 
 
 def log_in(client, name: str) -> float:

@@ -1,8 +1,8 @@
 """The run report: what a person reads after a run instead of its logs.
 
 `read_run_figures` then `render_run_report` write one self-contained HTML page
-(`run_report.html`, rendered from the Jinja2 templates in `templates/`: CSS inlined, matplotlib
-charts embedded as PNG data URIs, no script, no network) with the key figures, totals by
+(`run_report.html`, rendered from the Jinja2 templates in `templates/`: CSS inlined, charts as
+inline SVG, no script, no network) with the key figures, totals by
 purchaser, billing trend by quarter, delivery progress, the closure funnel and funds locked in
 closable cases, and the data-quality summary; the payment schedule review's run adds its
 section (cases reviewed, schedules to revise SHORT and AHEAD, the top 10 by |variance|). Every

@@ -1,57 +1,95 @@
-"""The run report's charts: matplotlib figures rendered to PNG and embedded as data URIs, so the
-page needs no network, no CDN and no Prefect to be read.
+"""The run report's charts, as SVG shapes the page's template writes out (`macros.html.j2`,
+`chart`): no picture library to import, nothing fetched, text that prints sharp and can be
+selected, and the same figures give the same bytes.
 
-Charts are pictures: matplotlib turns the Decimal bar lengths into its own floats to draw them.
-Every figure a person reads as a number (tables, bar labels, alt text) is printed from the
-Decimal itself by fms.formatting.
+Charts are pictures: a bar's length is a float of pixels. Every figure a person reads as a
+number (tables, bar labels, tooltips, the description) is printed from the Decimal itself by
+fms.formatting.
 
 A chart with nothing to draw (no rows, or every amount zero) is None, never an empty frame with
-made-up axes: the page says so in a sentence instead. matplotlib is imported only when a chart
-is drawn (its import costs about half a second, paid by every process that imports the flows).
+made-up axes: the page says so in a sentence instead.
 """
 
 from __future__ import annotations
 
-import base64
-import io
+import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from fms.formatting import count, dollars, share, short_dollars
 
-DPI = 144
-# Inches, chosen so that 9-point text shows at about 12 px on the page: a full-width chart
-# is shown about 1,070 px wide, a half-width one (two side by side) about 520 px.
-WIDTH = 11.0
-HALF_WIDTH = 5.4
-NAVY = "#1d3557"
-BLUE = "#457b9d"
-TEAL = "#2a9d8f"
-AMBER = "#e9a23b"
-RED = "#c0392b"
-PALE = "#cfdbe6"
-INK = "#243447"
-MUTED = "#6b7785"
-GRID = "#e3e8ee"
+# viewBox widths: a chart across the page (shown ~1,070 px wide) and one of two side by side
+# (~520 px); font sizes are in the same units, so text shows at about its size in pixels.
+WIDTH = 1000
+HALF_WIDTH = 500
 MAX_BARS = 12  # purchasers per chart; the tables list every one
+ROW = 30  # height of one bar's row
+LEGEND = 26  # height of the legend above a plot
+AXIS = 40  # height of the tick labels and axis label below a plot
 
 
 @dataclass(frozen=True)
+class Shape:
+    """One SVG element: `tag` (rect, text, line, polyline, circle), its attributes, the text of
+    a <text>, and `tip`, the exact figure a pointer over it shows (an SVG <title>)."""
+
+    tag: str
+    attrs: dict[str, str]
+    text: str = ""
+    tip: str = ""
+
+
+@dataclass
 class Chart:
     """One chart: `key` names it on the page (data-chart attribute), `alt` describes it."""
 
     key: str
     title: str
     alt: str
-    png: bytes
+    width: int
+    height: float
+    shapes: list[Shape] = field(default_factory=list)
 
-    @property
-    def data_uri(self) -> str:
-        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+    def add(self, tag: str, text: str = "", tip: str = "", **attrs: object) -> None:
+        def value(v: object) -> str:
+            return f"{v:.1f}" if isinstance(v, float) else str(v)
+
+        self.shapes.append(
+            Shape(tag, {k.replace("_", "-"): value(v) for k, v in attrs.items()}, text, tip)
+        )
+
+    def rect(self, x: float, y: float, w: float, h: float, css: str, tip: str = "") -> None:
+        self.add("rect", tip=tip, x=x, y=y, width=max(w, 0.0), height=h, **{"class": css})
+
+    def text(self, x: float, y: float, text: str, css: str = "", anchor: str = "start") -> None:
+        self.add("text", text, x=x, y=y, text_anchor=anchor, **{"class": css or "label"})
+
+    def line(self, x1: float, y1: float, x2: float, y2: float, css: str = "grid") -> None:
+        self.add("line", x1=x1, y1=y1, x2=x2, y2=y2, **{"class": css})
 
 
-def money_scale(values: Iterable[Decimal]) -> tuple[Decimal, str]:
+@dataclass(frozen=True)
+class Axis:
+    """A value axis from `low` (0, or below it for a credit) to `top`, in the unit `label`
+    names, ticked at `ticks`."""
+
+    low: float
+    top: float
+    ticks: list[float]
+    label: str
+    divisor: Decimal = Decimal(1)
+
+    def at(self, value: Decimal | int | None, length: float) -> float:
+        """How far along an axis `length` long the value lies."""
+        return self.tick_at(float(Decimal(value or 0) / self.divisor), length)
+
+    def tick_at(self, tick: float, length: float) -> float:
+        """The same for a tick, already in the axis unit."""
+        return length * (tick - self.low) / (self.top - self.low)
+
+
+def money_scale(values: Iterable[Decimal | None]) -> tuple[Decimal, str]:
     """The unit an axis of these amounts reads best in: (divisor, axis label)."""
     top = max((abs(v) for v in values if v is not None), default=Decimal(0))
     for unit, label in (
@@ -64,12 +102,32 @@ def money_scale(values: Iterable[Decimal]) -> tuple[Decimal, str]:
     return Decimal(1), "US$"
 
 
-def _scaled(values: Sequence[Decimal | None], unit: Decimal) -> list[Decimal]:
-    return [(v or Decimal(0)) / unit for v in values]
+def _nice_ticks(low: float, top: float, whole: bool) -> list[float]:
+    """Round steps (1, 2, 2.5 or 5 times a power of ten), about five, from at or below `low`
+    (0 unless negative) to at or above `top`."""
+    low, top = min(low, 0.0), max(top, 0.0)
+    raw = (top - low) / 5 or 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    if whole:
+        step = max(1, math.ceil(step))
+    first, last = math.floor(low / step + 1e-9), math.ceil(top / step - 1e-9)
+    return [i * step for i in range(first, max(last, first + 1) + 1)]
 
 
-def _axis_number(value, _position) -> str:
-    # A tick position (matplotlib's float) in the axis unit: display only, never money maths.
+def money_axis(values: Iterable[Decimal | None]) -> Axis:
+    values = [v or Decimal(0) for v in values]
+    divisor, label = money_scale(values)
+    ticks = _nice_ticks(float(min(values) / divisor), float(max(values) / divisor), whole=False)
+    return Axis(ticks[0], ticks[-1], ticks, label, divisor)
+
+
+def count_axis(values: Iterable[int], label: str) -> Axis:
+    ticks = _nice_ticks(0.0, float(max(values)), whole=True)
+    return Axis(ticks[0], ticks[-1], ticks, label)
+
+
+def _tick(value: float) -> str:
     return f"{value:,g}"
 
 
@@ -78,112 +136,164 @@ def _any(values: Iterable[Decimal | int | None]) -> bool:
     return any(v for v in values)
 
 
-def _figure(height: float, width: float = WIDTH, **grid):
-    """A figure of white, half-framed axes (`grid`: fig.subplots' layout, one axes by default)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    axes = fig.subplots(**grid)
-    for ax in getattr(axes, "flat", [axes]):
-        ax.set_facecolor("white")
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.spines[["left", "bottom"]].set_color("#b8c2cc")
-        ax.tick_params(colors=INK, labelsize=9, length=0)
-        ax.set_axisbelow(True)
-    return fig, axes
-
-
-def _png(fig) -> bytes:
-    buffer = io.BytesIO()
-    # No metadata: the same figures give the same bytes (and no software URL in the page).
-    fig.savefig(buffer, format="png", facecolor="white", metadata={"Software": None})
-    return buffer.getvalue()
-
-
-def _value_axis(ax, label: str, axis: str = "x", *, money: bool = True) -> None:
-    """The axis bars are measured on: ticks in the unit `label` names (money) or whole numbers
-    (counts), and grid lines."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-
-    ticks = getattr(ax, f"{axis}axis")
-    if money:
-        ticks.set_major_formatter(FuncFormatter(_axis_number))
-    else:
-        ticks.set_major_locator(MaxNLocator(integer=True))
-    getattr(ax, f"set_{axis}label")(label, color=MUTED, fontsize=9)
-    ax.grid(axis=axis, color=GRID)
-
-
-def _legend(ax, columns: int) -> None:
-    """The legend in rows above the plot, bars before lines (matplotlib lists lines first)."""
-    from matplotlib.lines import Line2D
-
-    handles, names = ax.get_legend_handles_labels()
-    entries = sorted(zip(handles, names, strict=True), key=lambda e: isinstance(e[0], Line2D))
-    ax.legend(
-        [handle for handle, _ in entries],
-        [name for _, name in entries],
-        loc="lower left",
-        bbox_to_anchor=(0, 1.01),
-        ncols=columns,
-        frameon=False,
-        fontsize=9,
-        handlelength=1.2,
-        borderaxespad=0,
-    )
-
-
-def _stacked_bars(ax, height: float, segments: list[tuple[list, str, str]]):
-    """Horizontal bars, one per row, stacked left to right from (values, colour, legend label)
-    segments; returns the last segment's bars."""
-    left = [0] * len(segments[0][0])
-    for values, color, label in segments:
-        bars = ax.barh(range(len(left)), values, left=left, height=height, color=color, label=label)
-        left = [a + b for a, b in zip(left, values, strict=True)]
-    return bars
-
-
 def _purchaser_label(row: dict) -> str:
     name = row.get("purchaser_name") or row["country_code"]
     name = name if len(name) <= 22 else name[:21] + "…"
     return f"{row['country_code']}  {name}" if name != row["country_code"] else name
 
 
-def _portfolio_panel(ax, rows: list[dict]) -> None:
+def _text_width(text: str) -> float:
+    """About how wide 11.5-unit text is (capitals and digits are wider): room to reserve."""
+    return sum(8.0 if c.isupper() or c.isdigit() else 6.2 for c in text)
+
+
+def _label_room(labels: Sequence[str]) -> float:
+    return 14 + max(_text_width(line) for label in labels for line in label.split("\n"))
+
+
+def _legend(chart: Chart, x: float, y: float, entries: Sequence[tuple[str, str]]) -> None:
+    """Colour swatches with their names in one row, left to right from (x, y)."""
+    for css, name in entries:
+        chart.rect(x, y - 9, 12, 12, css)
+        chart.text(x + 17, y + 1, name, "legend")
+        x += 17 + _text_width(name) + 22
+
+
+def _row_labels(chart: Chart, right: float, top: float, labels: Sequence[str]) -> None:
+    """Each row's label, right-aligned before the plot (a line per "\\n")."""
+    for i, label in enumerate(labels):
+        lines = label.split("\n")
+        middle = top + ROW * i + ROW / 2 + 4
+        for j, line in enumerate(lines):
+            chart.text(right - 8, middle + 13 * (j - (len(lines) - 1) / 2), line, anchor="end")
+
+
+def _value_axis_below(
+    chart: Chart, left: float, length: float, top: float, bottom: float, axis: Axis
+) -> None:
+    """Grid lines up the plot at each tick, the tick values and the axis unit below it."""
+    for tick in axis.ticks:
+        x = left + axis.tick_at(tick, length)
+        chart.line(x, top, x, bottom)
+        chart.text(x, bottom + 15, _tick(tick), "tick", "middle")
+    zero = left + axis.at(0, length)
+    chart.line(zero, top, zero, bottom, "axis")
+    chart.text(left + length / 2, bottom + 33, axis.label, "axis-label", "middle")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One piece of a horizontal bar: its value, colour (CSS class) and tooltip."""
+
+    value: Decimal | int
+    css: str
+    tip: str
+
+
+def _bar_rows(
+    chart: Chart,
+    left: float,
+    length: float,
+    top: float,
+    axis: Axis,
+    rows: Sequence[Sequence[Sequence[Segment]]],
+    end_labels: Sequence[str] = (),
+    thickness: float = 0.62,
+) -> None:
+    """rows -> tracks -> segments: a row's tracks are side by side (grouped bars), a track's
+    segments end to end (stacked bars); `end_labels` are printed after each row's longest."""
+    for i, tracks in enumerate(rows):
+        band = ROW * thickness / len(tracks)
+        y = top + ROW * i + ROW * (1 - thickness) / 2
+        end = axis.at(0, length)
+        for track in tracks:
+            total = Decimal(0)
+            for segment in track:
+                start, total = total, total + segment.value
+                a, b = sorted((axis.at(start, length), axis.at(total, length)))
+                chart.rect(left + a, y, b - a, band - 1, segment.css, segment.tip)
+                end = max(end, b)
+            y += band
+        if end_labels and end_labels[i]:
+            chart.text(left + end + 5, top + ROW * i + ROW / 2 + 4, end_labels[i], "value")
+
+
+def _horizontal(
+    key: str,
+    title: str,
+    alt: str,
+    labels: Sequence[str],
+    width: int,
+    legend: Sequence[tuple[str, str]],
+    end_room: float,
+    legend_room: bool = False,
+) -> tuple[Chart, float, float, float]:
+    """A chart of one bar row per label: (chart, plot's left edge, its length, its top).
+    `legend_room`: room above the plot for legends the caller draws."""
+    top = LEGEND + 4 if legend or legend_room else 6
+    left = _label_room(labels)
+    chart = Chart(key, title, alt, width, top + ROW * len(labels) + AXIS)
+    _row_labels(chart, left, top, labels)
+    if legend:
+        _legend(chart, left, 14, legend)
+    return chart, left, width - left - end_room - 10, top
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One plot of a chart whose panels share their rows: its share of the width, the room its
+    end labels need, its axis, bars (rows -> tracks -> segments), end labels and legend."""
+
+    share: float
+    end_room: float
+    axis: Axis
+    rows: list
+    end_labels: list[str]
+    legend: list[tuple[str, str]]
+    thickness: float = 0.62
+
+
+def _portfolio_panel(rows: list[dict]) -> Panel:
     """Case value and collections of each purchaser, grouped bars."""
-    ys = range(len(rows))
-    unit, unit_label = money_scale(r[c] for r in rows for c in ("case_value", "collections"))
-    height = 0.38
-    for shift, column, color, label in (
-        (height / 2, "case_value", NAVY, "Case value"),
-        (-height / 2, "collections", TEAL, "Collections received"),
-    ):
-        values = _scaled([r[column] for r in rows], unit)
-        ax.barh([y + shift for y in ys], values, height=height, color=color, label=label)
-    _value_axis(ax, unit_label)
-    _legend(ax, 2)
-
-
-def _amount_due_panel(ax, rows: list[dict]) -> None:
-    """The amount due on each purchaser's latest statement, labelled."""
-    due_unit, due_label = money_scale(r["amount_due"] for r in rows)
-    dues = _scaled([r["amount_due"] for r in rows], due_unit)
-    bars = ax.barh(
-        range(len(rows)), dues, height=0.6, color=AMBER, label="Amount due, latest statement"
+    return Panel(
+        1.7,
+        0,
+        money_axis(r[c] for r in rows for c in ("case_value", "collections")),
+        [
+            [
+                [Segment(r["case_value"], "navy", f"Case value {dollars(r['case_value'])}")],
+                [Segment(r["collections"], "teal", f"Collected {dollars(r['collections'])}")],
+            ]
+            for r in rows
+        ],
+        [],
+        [("navy", "Case value"), ("teal", "Collections received")],
+        thickness=0.76,
     )
+
+
+def _amount_due_panel(rows: list[dict]) -> Panel:
+    """The amount due on each purchaser's latest statement, labelled."""
     printed = [short_dollars(r["amount_due"]) if r["amount_due"] else "" for r in rows]
-    ax.bar_label(bars, labels=printed, padding=3, fontsize=8, color=INK)
-    _value_axis(ax, due_label)
-    ax.margins(x=0.22)
-    _legend(ax, 1)
+    return Panel(
+        1,
+        10 + max(_text_width(text) for text in printed),
+        money_axis(r["amount_due"] for r in rows),
+        [
+            [[Segment(r["amount_due"] or 0, "amber", f"Due {dollars(r['amount_due'])}")]]
+            for r in rows
+        ],
+        printed,
+        [("amber", "Amount due, latest statement")],
+    )
 
 
-# The purchaser totals chart's panels: how to draw one, its share of the width, the columns it
-# draws, and what it shows (alt text).
+# The purchaser totals chart's panels: how to build one, the columns it draws, what it shows.
 PURCHASER_PANELS = (
-    (_portfolio_panel, 1.7, ("case_value", "collections"), "case value and collections received"),
-    (_amount_due_panel, 1, ("amount_due",), "the amount due on the latest statement"),
+    (_portfolio_panel, ("case_value", "collections"), "case value and collections received"),
+    (_amount_due_panel, ("amount_due",), "the amount due on the latest statement"),
 )
+PANEL_GAP = 36
 
 
 def purchaser_totals_chart(purchasers: list[dict]) -> Chart | None:
@@ -191,27 +301,36 @@ def purchaser_totals_chart(purchasers: list[dict]) -> Chart | None:
     due on their latest statements (its own scale: a quarter's bill is far smaller). A panel
     with nothing to draw (no statement published yet) is left out."""
     rows = sorted(purchasers, key=lambda r: r["case_value"], reverse=True)[:MAX_BARS]
-    panels = [p for p in PURCHASER_PANELS if _any(r[c] for r in rows for c in p[2])]
-    if not panels:
+    shown = [p for p in PURCHASER_PANELS if _any(r[c] for r in rows for c in p[1])]
+    if not shown:
         return None
-    rows.reverse()  # largest at the top of a horizontal chart
-    fig, axes = _figure(
-        1.2 + 0.46 * len(rows),
-        ncols=len(panels),
-        sharey=True,
-        squeeze=False,
-        width_ratios=[ratio for _, ratio, _, _ in panels],
-    )
-    for ax, (draw, _, _, _) in zip(axes[0], panels, strict=True):
-        draw(ax, rows)
-    axes[0][0].set_yticks(range(len(rows)), [_purchaser_label(r) for r in rows])
-    top = rows[-1]
+    labels = [_purchaser_label(r) for r in rows]
+    largest = rows[0]
     alt = (
-        f"Horizontal bar charts of {' and '.join(what for *_, what in panels)} for {len(rows)} "
-        f"purchasers; the largest case value is {_purchaser_label(top).strip()} at "
-        f"{dollars(top['case_value'])}."
+        f"Horizontal bar charts of {' and '.join(what for *_, what in shown)} for {len(rows)} "
+        f"purchasers; the largest case value is {_purchaser_label(largest).strip()} at "
+        f"{dollars(largest['case_value'])}."
     )
-    return Chart("purchaser-totals", "Case value, collections and amount due", alt, _png(fig))
+    chart, left, space, top = _horizontal(
+        "purchaser-totals",
+        "Case value, collections and amount due",
+        alt,
+        labels,
+        WIDTH,
+        [],
+        0,
+        legend_room=True,
+    )
+    panels = [build(rows) for build, _, _ in shown]
+    space -= sum(p.end_room for p in panels) + PANEL_GAP * (len(panels) - 1)
+    x = left
+    for panel in panels:
+        length = space * panel.share / sum(p.share for p in panels)
+        _value_axis_below(chart, x, length, top, top + ROW * len(rows), panel.axis)
+        _bar_rows(chart, x, length, top, panel.axis, panel.rows, panel.end_labels, panel.thickness)
+        _legend(chart, x, 14, panel.legend)
+        x += length + panel.end_room + PANEL_GAP
+    return chart
 
 
 def billing_trend_chart(quarters: list[dict]) -> Chart | None:
@@ -220,31 +339,6 @@ def billing_trend_chart(quarters: list[dict]) -> Chart | None:
     columns = ("collections", "amount_due", "arrearage") if billed else ("collections",)
     if not _any(q[c] for q in quarters for c in columns):
         return None
-    labels = [q["quarter"] + ("\n(to date)" if q["to_date"] else "") for q in quarters]
-    unit, unit_label = money_scale(q[c] for q in quarters for c in columns)
-    fig, ax = _figure(3.6)
-    xs = range(len(quarters))
-    width = 0.38 if billed else 0.6
-    if billed:
-        due = _scaled([q["amount_due"] for q in quarters], unit)
-        at = [x - width / 2 for x in xs]
-        ax.bar(at, due, width=width, color=AMBER, label="Amount due on the quarter's statements")
-    collected = _scaled([q["collections"] for q in quarters], unit)
-    at = [x + width / 2 for x in xs] if billed else list(xs)
-    ax.bar(at, collected, width=width, color=TEAL, label="Collections received in the quarter")
-    if billed:
-        with_statements = [(x, q) for x, q in zip(xs, quarters, strict=True) if q["statements"]]
-        ax.plot(
-            [x for x, _ in with_statements],
-            _scaled([q["arrearage"] for _, q in with_statements], unit),
-            color=RED,
-            marker="o",
-            linewidth=2,
-            label="Arrearage (unpaid from earlier statements)",
-        )
-    ax.set_xticks(list(xs), labels)
-    _value_axis(ax, unit_label, "y")
-    _legend(ax, 3)
     first, last = quarters[0]["quarter"], quarters[-1]["quarter"]
     if billed:
         latest = [q for q in quarters if q["statements"]][-1]
@@ -259,7 +353,69 @@ def billing_trend_chart(quarters: list[dict]) -> Chart | None:
             f"Bar chart of collections received by quarter, {first} to {last} (no billing "
             f"statements published): {dollars(received)} in all."
         )
-    return Chart("billing-trend", "Billing trend by quarter", alt, _png(fig))
+    axis = money_axis(q[c] or Decimal(0) for q in quarters for c in columns)
+    height, top, left, right = 330, LEGEND + 10, 70, 10
+    bottom = height - 44
+    chart = Chart("billing-trend", "Billing trend by quarter", alt, WIDTH, height)
+    legend = [("teal", "Collections received in the quarter")]
+    if billed:
+        legend = [
+            ("amber", "Amount due on the quarter's statements"),
+            *legend,
+            ("red", "Arrearage (unpaid from earlier statements)"),
+        ]
+    _legend(chart, left, 14, legend)
+    plot = bottom - top
+    for tick in axis.ticks:
+        y = bottom - axis.tick_at(tick, plot)
+        chart.line(left, y, WIDTH - right, y)
+        chart.text(left - 8, y + 4, _tick(tick), "tick", "end")
+    middle = top + plot / 2
+    chart.add(
+        "text",
+        axis.label,
+        x=16,
+        y=middle,
+        transform=f"rotate(-90 16 {middle:.1f})",
+        text_anchor="middle",
+        **{"class": "axis-label"},
+    )
+    step = (WIDTH - right - left) / len(quarters)
+    bar = step * (0.36 if billed else 0.56)
+    points = []
+    for i, q in enumerate(quarters):
+        middle = left + step * (i + 0.5)
+        bars = [("amber", q["amount_due"], "Due"), ("teal", q["collections"], "Collected")]
+        bars = bars if billed else bars[1:]
+        x = middle - bar * len(bars) / 2
+        for css, amount, what in bars:
+            a, b = sorted((axis.at(0, plot), axis.at(amount, plot)))
+            tip = f"{q['quarter']}: {what} {dollars(amount)}"
+            chart.rect(x, bottom - b, bar - 1, b - a, css, tip)
+            x += bar
+        chart.text(middle, bottom + 16, q["quarter"], "tick", "middle")
+        if q["to_date"]:
+            chart.text(middle, bottom + 30, "(to date)", "tick", "middle")
+        if billed and q["statements"]:
+            points.append((middle, bottom - axis.at(q["arrearage"], plot), q))
+    zero = bottom - axis.at(0, plot)
+    chart.line(left, zero, WIDTH - right, zero, "axis")
+    if points:
+        chart.add(
+            "polyline",
+            points=" ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points),
+            **{"class": "trend"},
+        )
+        for x, y, q in points:
+            chart.add(
+                "circle",
+                tip=f"{q['quarter']}: arrearage {dollars(q['arrearage'])}",
+                cx=x,
+                cy=y,
+                r=4.0,
+                **{"class": "red"},
+            )
+    return chart
 
 
 def delivery_progress_chart(delivery: list[dict]) -> Chart | None:
@@ -267,36 +423,47 @@ def delivery_progress_chart(delivery: list[dict]) -> Chart | None:
     rows = delivery[:MAX_BARS]  # most undelivered value first (the table's order)
     if not _any(r[c] for r in rows for c in ("delivered_value", "undelivered_value")):
         return None
-    rows = list(reversed(rows))
-    unit, unit_label = money_scale(r["delivered_value"] + r["undelivered_value"] for r in rows)
-    fig, ax = _figure(1.2 + 0.42 * len(rows))
-    delivered = _scaled([r["delivered_value"] for r in rows], unit)
-    undelivered = _scaled([r["undelivered_value"] for r in rows], unit)
-    segments = [(delivered, TEAL, "Delivered"), (undelivered, PALE, "Undelivered")]
-    bars = _stacked_bars(ax, 0.62, segments)
-    shares = [
-        share(r["delivered_value"], r["delivered_value"] + r["undelivered_value"]) + " delivered"
-        for r in rows
-    ]
-    ax.bar_label(bars, labels=shares, padding=4, fontsize=8, color=MUTED)
-    ax.set_yticks(range(len(rows)), [_purchaser_label(r) for r in rows])
-    _value_axis(ax, unit_label)
-    ax.margins(x=0.16)
-    _legend(ax, 2)
     delivered_total = sum((r["delivered_value"] for r in rows), Decimal(0))
     undelivered_total = sum((r["undelivered_value"] for r in rows), Decimal(0))
     alt = (
         f"Stacked bar chart of delivered and undelivered value for {len(rows)} purchasers: "
         f"{dollars(delivered_total)} delivered, {dollars(undelivered_total)} still to deliver."
     )
-    return Chart("delivery-progress", "Delivery progress by purchaser", alt, _png(fig))
+    chart, left, length, top = _horizontal(
+        "delivery-progress",
+        "Delivery progress by purchaser",
+        alt,
+        [_purchaser_label(r) for r in rows],
+        WIDTH,
+        [("teal", "Delivered"), ("pale", "Undelivered")],
+        end_room=110,
+    )
+    axis = money_axis(r["delivered_value"] + r["undelivered_value"] for r in rows)
+    tracks = [
+        [
+            [
+                Segment(r["delivered_value"], "teal", f"Delivered {dollars(r['delivered_value'])}"),
+                Segment(
+                    r["undelivered_value"], "pale", f"Undelivered {dollars(r['undelivered_value'])}"
+                ),
+            ]
+        ]
+        for r in rows
+    ]
+    shares = [
+        share(r["delivered_value"], r["delivered_value"] + r["undelivered_value"]) + " delivered"
+        for r in rows
+    ]
+    _value_axis_below(chart, left, length, top, top + ROW * len(rows), axis)
+    _bar_rows(chart, left, length, top, axis, tracks, shares)
+    return chart
 
 
 FUNNEL_STAGES = (
-    ("in_scope", "Implemented or SSC\n(in closure scope)", NAVY),
-    ("ssc", "Supply/services\ncomplete", BLUE),
-    ("ready", "Ready to close\n(no blockers)", AMBER),
-    ("overdue_ready", "Ready and overdue\n(SSC > 12 months)", RED),
+    ("in_scope", "Implemented or SSC\n(in closure scope)", "navy"),
+    ("ssc", "Supply/services\ncomplete", "blue"),
+    ("ready", "Ready to close\n(no blockers)", "amber"),
+    ("overdue_ready", "Ready and overdue\n(SSC > 12 months)", "red"),
 )
 
 
@@ -304,34 +471,32 @@ def closure_funnel_chart(funnel: dict | None) -> Chart | None:
     """Cases in scope -> SSC -> ready -> ready and overdue, as a centred funnel."""
     if not funnel or not funnel["in_scope"]:
         return None
-    widest = funnel["in_scope"]
-    fig, ax = _figure(2.6, HALF_WIDTH)
-    stages = list(reversed(FUNNEL_STAGES))
-    for y, (column, _label, color) in enumerate(stages):
-        n = funnel[column]
-        # Counts of cases, centred on the widest stage (a drawing offset, not money).
-        ax.barh(y, max(n, widest * 0.004), left=(widest - n) / 2, height=0.72, color=color)
-        inside = n >= widest * 0.25  # room for the label inside the bar
-        ax.text(
-            widest / 2 if inside else (widest + n) / 2 + widest * 0.02,
-            y,
-            f"{count(n)} case{'s' if n != 1 else ''}",
-            ha="center" if inside else "left",
-            va="center",
-            fontsize=10,
-            color="white" if inside else INK,
-            fontweight="bold",
-        )
-    ax.set_yticks(range(len(stages)), [label for _, label, _ in stages])
-    ax.set_xticks([])
-    ax.spines[["bottom", "left"]].set_visible(False)
-    ax.set_xlim(0, widest)
     alt = (
         f"Closure funnel: {count(funnel['in_scope'])} cases in closure scope, "
         f"{count(funnel['ssc'])} supply/services complete, {count(funnel['ready'])} ready to "
         f"close, {count(funnel['overdue_ready'])} of them overdue (SSC more than 12 months ago)."
     )
-    return Chart("closure-funnel", "Closure funnel", alt, _png(fig))
+    labels = [label for _, label, _ in FUNNEL_STAGES]
+    left = _label_room(labels)
+    row = ROW * 1.4
+    chart = Chart("closure-funnel", "Closure funnel", alt, HALF_WIDTH, row * len(labels) + 12)
+    length = HALF_WIDTH - left - 10
+    widest = funnel["in_scope"]
+    for i, (column, label, css) in enumerate(FUNNEL_STAGES):
+        n = funnel[column]
+        width = max(length * n / widest, 2.0)  # a stage of 0 still shows where it is
+        y = 6 + row * i
+        middle = y + row / 2 + 4
+        chart.rect(left + (length - width) / 2, y + 4, width, row - 8, css, f"{count(n)} cases")
+        lines = label.split("\n")
+        for j, line in enumerate(lines):
+            chart.text(left - 8, middle + 13 * (j - (len(lines) - 1) / 2), line, anchor="end")
+        text = f"{count(n)} case{'s' if n != 1 else ''}"
+        if n >= widest * 0.25:  # room for the label inside the bar
+            chart.text(left + length / 2, middle, text, "inside", "middle")
+        else:
+            chart.text(left + (length + width) / 2 + 6, middle, text, "value")
+    return chart
 
 
 def funds_locked_chart(closure_by_purchaser: list[dict]) -> Chart | None:
@@ -339,69 +504,80 @@ def funds_locked_chart(closure_by_purchaser: list[dict]) -> Chart | None:
     rows = [r for r in closure_by_purchaser if r["funds_locked_in_ready_cases"] > 0][:MAX_BARS]
     if not rows:
         return None
-    rows.reverse()
-    unit, unit_label = money_scale(r["funds_locked_in_ready_cases"] for r in rows)
-    fig, ax = _figure(1.2 + 0.42 * len(rows))
-    overdue = [r["funds_locked_in_overdue_ready_cases"] for r in rows]
-    recent = [r["funds_locked_in_ready_cases"] - o for r, o in zip(rows, overdue, strict=True)]
-    bars = _stacked_bars(
-        ax,
-        0.62,
-        [
-            (_scaled(overdue, unit), RED, "In cases overdue for closure (SSC > 12 months)"),
-            (_scaled(recent, unit), AMBER, "In other ready cases"),
-        ],
-    )
-    locked = [dollars(r["funds_locked_in_ready_cases"]) for r in rows]
-    ax.bar_label(bars, labels=locked, padding=4, fontsize=8, color=INK)
-    ax.set_yticks(range(len(rows)), [_purchaser_label(r) for r in rows])
-    _value_axis(ax, unit_label)
-    ax.margins(x=0.3)
-    _legend(ax, 2)
     total = sum((r["funds_locked_in_ready_cases"] for r in rows), Decimal(0))
-    top = rows[-1]
+    most = rows[0]
     alt = (
         f"Bar chart of funds locked in cases ready to close, {len(rows)} purchasers, "
-        f"{dollars(total)} in all; the most is {_purchaser_label(top).strip()} at "
-        f"{dollars(top['funds_locked_in_ready_cases'])}."
+        f"{dollars(total)} in all; the most is {_purchaser_label(most).strip()} at "
+        f"{dollars(most['funds_locked_in_ready_cases'])}."
     )
-    return Chart("funds-locked", "Funds locked in closable cases", alt, _png(fig))
+    locked = [dollars(r["funds_locked_in_ready_cases"]) for r in rows]
+    chart, left, length, top = _horizontal(
+        "funds-locked",
+        "Funds locked in closable cases",
+        alt,
+        [_purchaser_label(r) for r in rows],
+        WIDTH,
+        [
+            ("red", "In cases overdue for closure (SSC > 12 months)"),
+            ("amber", "In other ready cases"),
+        ],
+        end_room=10 + max(_text_width(text) for text in locked),
+    )
+    axis = money_axis(r["funds_locked_in_ready_cases"] for r in rows)
+    tracks = []
+    for r in rows:
+        overdue = r["funds_locked_in_overdue_ready_cases"]
+        recent = r["funds_locked_in_ready_cases"] - overdue
+        tracks.append(
+            [
+                [
+                    Segment(overdue, "red", f"In overdue cases {dollars(overdue)}"),
+                    Segment(recent, "amber", f"In other ready cases {dollars(recent)}"),
+                ]
+            ]
+        )
+    _value_axis_below(chart, left, length, top, top + ROW * len(rows), axis)
+    _bar_rows(chart, left, length, top, axis, tracks, locked)
+    return chart
 
 
 def blockers_chart(blockers: list[dict]) -> Chart | None:
     """Cases held open by each blocker code (a case may have several)."""
     if not _any(r["cases"] for r in blockers):
         return None
-    rows = list(reversed(blockers))
-    fig, ax = _figure(0.9 + 0.3 * len(rows), HALF_WIDTH)
-    bars = ax.barh(range(len(rows)), [r["cases"] for r in rows], height=0.6, color=BLUE)
-    ax.bar_label(bars, labels=[count(r["cases"]) for r in rows], padding=4, fontsize=8, color=INK)
-    ax.set_yticks(range(len(rows)), [r["code"] for r in rows])
-    _value_axis(ax, "cases blocked", money=False)
-    ax.margins(x=0.1)
     alt = (
         "Bar chart of cases blocked per blocker code: "
         + ", ".join(f"{r['code']} {count(r['cases'])}" for r in blockers)
         + "."
     )
-    return Chart("closure-blockers", "What keeps cases open", alt, _png(fig))
+    chart, left, length, top = _horizontal(
+        "closure-blockers",
+        "What keeps cases open",
+        alt,
+        [r["code"] for r in blockers],
+        HALF_WIDTH,
+        [],
+        end_room=50,
+    )
+    axis = count_axis((r["cases"] for r in blockers), "cases blocked")
+    tracks = [[[Segment(r["cases"], "blue", f"{count(r['cases'])} cases")]] for r in blockers]
+    _value_axis_below(chart, left, length, top, top + ROW * len(blockers), axis)
+    _bar_rows(chart, left, length, top, axis, tracks, [count(r["cases"]) for r in blockers])
+    return chart
+
+
+DATA_QUALITY_OUTCOMES = (
+    ("passed", "Passed", "teal"),
+    ("warnings", "Warnings", "amber"),
+    ("critical_failures", "Critical failures", "red"),
+)
 
 
 def data_quality_chart(stages: list[dict]) -> Chart | None:
     """Expectations passed, warned and failed at each gate stage (stacked bars)."""
     if not _any(r["expectations"] for r in stages):
         return None
-    rows = list(reversed(stages))
-    fig, ax = _figure(0.9 + 0.45 * len(rows), HALF_WIDTH)
-    outcomes = (
-        ("passed", "Passed", TEAL),
-        ("warnings", "Warnings", AMBER),
-        ("critical_failures", "Critical failures", RED),
-    )
-    _stacked_bars(ax, 0.55, [([r[c] for r in rows], color, label) for c, label, color in outcomes])
-    ax.set_yticks(range(len(rows)), [f"{r['stage']} gate" for r in rows])
-    _value_axis(ax, "expectations", money=False)
-    _legend(ax, 3)
     alt = (
         "Stacked bar chart of expectations per gate stage: "
         + "; ".join(
@@ -411,4 +587,22 @@ def data_quality_chart(stages: list[dict]) -> Chart | None:
         )
         + "."
     )
-    return Chart("data-quality", "Data-quality gates", alt, _png(fig))
+    chart, left, length, top = _horizontal(
+        "data-quality",
+        "Data-quality gates",
+        alt,
+        [f"{r['stage']} gate" for r in stages],
+        WIDTH,
+        [(css, label) for _, label, css in DATA_QUALITY_OUTCOMES],
+        end_room=0,
+    )
+    axis = count_axis(
+        (sum(r[c] for c, _, _ in DATA_QUALITY_OUTCOMES) for r in stages), "expectations"
+    )
+    tracks = [
+        [[Segment(r[c], css, f"{label}: {count(r[c])}") for c, label, css in DATA_QUALITY_OUTCOMES]]
+        for r in stages
+    ]
+    _value_axis_below(chart, left, length, top, top + ROW * len(stages), axis)
+    _bar_rows(chart, left, length, top, axis, tracks, thickness=0.55)
+    return chart

@@ -1,5 +1,5 @@
 """The run report as one self-contained HTML page, rendered from the Jinja2 templates in
-`templates/` with autoescape: the CSS inlined, charts as embedded PNG data URIs, links only to
+`templates/` with autoescape: the CSS inlined, charts as inline SVG, links only to
 files beside it. No script, no font, no stylesheet from anywhere else.
 
 The templates hold the markup; this module holds what is a rule: how figures are printed (every

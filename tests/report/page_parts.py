@@ -30,10 +30,18 @@ class _Page(HTMLParser):
         self._in_style = False
         self.texts: dict[str, list[str]] = {}
         self._open: list[tuple[str, str, int]] = []  # (id, tag, depth) of elements being read
+        # data-chart key -> the SVG shapes (tag, attributes) drawn inside its figure
+        self.charts: dict[str, list[tuple[str, dict[str, str]]]] = {}
+        self._chart: str | None = None
 
     def handle_starttag(self, tag, attrs):
         attributes = {k: v or "" for k, v in attrs}
         self.tags.append((tag, attributes))
+        if tag == "figure" and "data-chart" in attributes:
+            self._chart = attributes["data-chart"]
+            self.charts[self._chart] = []
+        elif self._chart is not None:
+            self.charts[self._chart].append((tag, attributes))
         self._open = [(i, t, d + (t == tag)) for i, t, d in self._open]
         if "id" in attributes and tag not in VOID:
             self.texts[attributes["id"]] = []
@@ -61,6 +69,8 @@ class _Page(HTMLParser):
             self._table = None
         elif tag == "style":
             self._in_style = False
+        elif tag == "figure":
+            self._chart = None
 
     def handle_data(self, data):
         for element, _, _ in self._open:
@@ -75,6 +85,11 @@ def parse(html: str) -> _Page:
     page = _Page()
     page.feed(html)
     return page
+
+
+def drawn_charts(html: str) -> set[str]:
+    """The data-chart keys of the charts drawn on the page."""
+    return set(parse(html).charts)
 
 
 def rows(html: str, table_id: str) -> list[list[str]]:

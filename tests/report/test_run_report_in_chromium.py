@@ -1,8 +1,8 @@
 """The run report opened in a real browser: Debian's headless Chromium, with no network at all.
 
 Two looks at the same page: the DOM after load (a copy of the page with a probe script that
-records, for every chart, whether its image decoded and where it was laid out) and a screenshot
-of the page itself, whose chart regions must hold a drawn chart, not a blank or a broken image.
+records, for every chart, the bars Chromium laid out in its SVG and where the chart sits) and a
+screenshot of the page itself, whose chart regions must hold a drawn chart, not a blank.
 """
 
 from __future__ import annotations
@@ -28,9 +28,12 @@ TEAL = (0x2A, 0x9D, 0x8F)  # the collections / delivered series colour
 
 PROBE = """<script>
 window.addEventListener("load", () => {
-  const charts = [...document.querySelectorAll("img[data-chart]")].map((img) => {
-    const box = img.getBoundingClientRect();
-    return {key: img.dataset.chart, complete: img.complete, natural: img.naturalWidth,
+  const charts = [...document.querySelectorAll("figure[data-chart]")].map((figure) => {
+    const svg = figure.querySelector("svg");
+    const box = svg.getBoundingClientRect();
+    const bars = [...svg.querySelectorAll("rect")].filter((r) => r.getBBox().width > 0);
+    return {key: figure.dataset.chart, bars: bars.length,
+            labels: svg.querySelectorAll("text").length,
             top: box.top + window.scrollY, left: box.left, width: box.width, height: box.height};
   });
   const out = document.createElement("pre");
@@ -57,11 +60,11 @@ def browser(rendered, tmp_path_factory):
     return charts, shot
 
 
-def test_every_chart_decodes_and_is_laid_out_in_chromium(browser):
+def test_every_chart_is_laid_out_with_its_bars_in_chromium(browser):
     charts, _ = browser
     assert {c["key"] for c in charts} == CHARTS
     for chart in charts:
-        assert chart["complete"] and chart["natural"] > 500, chart
+        assert chart["bars"] > 0 and chart["labels"] > 2, chart
         assert chart["width"] > 300 and chart["height"] > 80, chart
 
 

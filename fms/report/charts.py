@@ -1,5 +1,5 @@
 """The run report's charts, as SVG shapes the page's template writes out (`macros.html.j2`,
-`chart`): no picture library to import, nothing fetched, text that prints sharp and can be
+`figure`): no picture library to import, nothing fetched, text that prints sharp and can be
 selected, and the same figures give the same bytes.
 
 Charts are pictures: a bar's length is a float of pixels. Every figure a person reads as a
@@ -51,22 +51,24 @@ class Chart:
     height: float
     shapes: list[Shape] = field(default_factory=list)
 
-    def add(self, tag: str, text: str = "", tip: str = "", **attrs: object) -> None:
+    def add(self, tag: str, css: str, text: str = "", tip: str = "", **attrs: object) -> None:
+        """A shape of CSS class `css` (run_report.css colours it); `text_anchor` is written
+        `text-anchor`, a float to a tenth of a unit."""
+
         def value(v: object) -> str:
             return f"{v:.1f}" if isinstance(v, float) else str(v)
 
-        self.shapes.append(
-            Shape(tag, {k.replace("_", "-"): value(v) for k, v in attrs.items()}, text, tip)
-        )
+        written = {k.replace("_", "-"): value(v) for k, v in attrs.items()} | {"class": css}
+        self.shapes.append(Shape(tag, written, text, tip))
 
     def rect(self, x: float, y: float, w: float, h: float, css: str, tip: str = "") -> None:
-        self.add("rect", tip=tip, x=x, y=y, width=max(w, 0.0), height=h, **{"class": css})
+        self.add("rect", css, tip=tip, x=x, y=y, width=max(w, 0.0), height=h)
 
-    def text(self, x: float, y: float, text: str, css: str = "", anchor: str = "start") -> None:
-        self.add("text", text, x=x, y=y, text_anchor=anchor, **{"class": css or "label"})
+    def text(self, x: float, y: float, text: str, css: str = "label", anchor: str = "start"):
+        self.add("text", css, text, x=x, y=y, text_anchor=anchor)
 
     def line(self, x1: float, y1: float, x2: float, y2: float, css: str = "grid") -> None:
-        self.add("line", x1=x1, y1=y1, x2=x2, y2=y2, **{"class": css})
+        self.add("line", css, x1=x1, y1=y1, x2=x2, y2=y2)
 
 
 @dataclass(frozen=True)
@@ -218,46 +220,50 @@ def _bar_rows(
             chart.text(left + end + 5, top + ROW * i + ROW / 2 + 4, end_labels[i], "value")
 
 
-def _horizontal(
-    key: str,
-    title: str,
-    alt: str,
-    labels: Sequence[str],
-    width: int,
-    legend: Sequence[tuple[str, str]],
-    end_room: float,
-    legend_room: bool = False,
-) -> tuple[Chart, float, float, float]:
-    """A chart of one bar row per label: (chart, plot's left edge, its length, its top).
-    `legend_room`: room above the plot for legends the caller draws."""
-    top = LEGEND + 4 if legend or legend_room else 6
-    left = _label_room(labels)
-    chart = Chart(key, title, alt, width, top + ROW * len(labels) + AXIS)
-    _row_labels(chart, left, top, labels)
-    if legend:
-        _legend(chart, left, 14, legend)
-    return chart, left, width - left - end_room - 10, top
-
-
 @dataclass(frozen=True)
 class Panel:
-    """One plot of a chart whose panels share their rows: its share of the width, the room its
-    end labels need, its axis, bars (rows -> tracks -> segments), end labels and legend."""
+    """One plot of a bar chart (a chart may set panels side by side over the same rows): its
+    axis, its bars (rows -> tracks -> segments), the labels after them, its legend, and its
+    share of the width."""
 
-    share: float
-    end_room: float
     axis: Axis
-    rows: list
-    end_labels: list[str]
-    legend: list[tuple[str, str]]
+    rows: list[list[list[Segment]]]
+    end_labels: list[str] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    share: float = 1.0
     thickness: float = 0.62
+
+    @property
+    def end_room(self) -> float:
+        return 10 + max(map(_text_width, self.end_labels)) if self.end_labels else 0.0
+
+
+PANEL_GAP = 36
+
+
+def _bar_chart(
+    key: str, title: str, alt: str, labels: list[str], width: int, panels: list[Panel]
+) -> Chart:
+    """Horizontal bars, a row per label, in one or more panels side by side."""
+    top = LEGEND + 4 if any(p.legend for p in panels) else 6
+    left = _label_room(labels)
+    bottom = top + ROW * len(labels)
+    chart = Chart(key, title, alt, width, bottom + AXIS)
+    _row_labels(chart, left, top, labels)
+    space = width - left - 10 - sum(p.end_room for p in panels) - PANEL_GAP * (len(panels) - 1)
+    x = left
+    for panel in panels:
+        length = space * panel.share / sum(p.share for p in panels)
+        _value_axis_below(chart, x, length, top, bottom, panel.axis)
+        _bar_rows(chart, x, length, top, panel.axis, panel.rows, panel.end_labels, panel.thickness)
+        _legend(chart, x, 14, panel.legend)
+        x += length + panel.end_room + PANEL_GAP
+    return chart
 
 
 def _portfolio_panel(rows: list[dict]) -> Panel:
     """Case value and collections of each purchaser, grouped bars."""
     return Panel(
-        1.7,
-        0,
         money_axis(r[c] for r in rows for c in ("case_value", "collections")),
         [
             [
@@ -266,24 +272,21 @@ def _portfolio_panel(rows: list[dict]) -> Panel:
             ]
             for r in rows
         ],
-        [],
-        [("navy", "Case value"), ("teal", "Collections received")],
+        legend=[("navy", "Case value"), ("teal", "Collections received")],
+        share=1.7,
         thickness=0.76,
     )
 
 
 def _amount_due_panel(rows: list[dict]) -> Panel:
     """The amount due on each purchaser's latest statement, labelled."""
-    printed = [short_dollars(r["amount_due"]) if r["amount_due"] else "" for r in rows]
     return Panel(
-        1,
-        10 + max(_text_width(text) for text in printed),
         money_axis(r["amount_due"] for r in rows),
         [
             [[Segment(r["amount_due"] or 0, "amber", f"Due {dollars(r['amount_due'])}")]]
             for r in rows
         ],
-        printed,
+        [short_dollars(r["amount_due"]) if r["amount_due"] else "" for r in rows],
         [("amber", "Amount due, latest statement")],
     )
 
@@ -293,7 +296,6 @@ PURCHASER_PANELS = (
     (_portfolio_panel, ("case_value", "collections"), "case value and collections received"),
     (_amount_due_panel, ("amount_due",), "the amount due on the latest statement"),
 )
-PANEL_GAP = 36
 
 
 def purchaser_totals_chart(purchasers: list[dict]) -> Chart | None:
@@ -304,33 +306,20 @@ def purchaser_totals_chart(purchasers: list[dict]) -> Chart | None:
     shown = [p for p in PURCHASER_PANELS if _any(r[c] for r in rows for c in p[1])]
     if not shown:
         return None
-    labels = [_purchaser_label(r) for r in rows]
     largest = rows[0]
     alt = (
         f"Horizontal bar charts of {' and '.join(what for *_, what in shown)} for {len(rows)} "
         f"purchasers; the largest case value is {_purchaser_label(largest).strip()} at "
         f"{dollars(largest['case_value'])}."
     )
-    chart, left, space, top = _horizontal(
+    return _bar_chart(
         "purchaser-totals",
         "Case value, collections and amount due",
         alt,
-        labels,
+        [_purchaser_label(r) for r in rows],
         WIDTH,
-        [],
-        0,
-        legend_room=True,
+        [build(rows) for build, _, _ in shown],
     )
-    panels = [build(rows) for build, _, _ in shown]
-    space -= sum(p.end_room for p in panels) + PANEL_GAP * (len(panels) - 1)
-    x = left
-    for panel in panels:
-        length = space * panel.share / sum(p.share for p in panels)
-        _value_axis_below(chart, x, length, top, top + ROW * len(rows), panel.axis)
-        _bar_rows(chart, x, length, top, panel.axis, panel.rows, panel.end_labels, panel.thickness)
-        _legend(chart, x, 14, panel.legend)
-        x += length + panel.end_room + PANEL_GAP
-    return chart
 
 
 def billing_trend_chart(quarters: list[dict]) -> Chart | None:
@@ -373,12 +362,12 @@ def billing_trend_chart(quarters: list[dict]) -> Chart | None:
     middle = top + plot / 2
     chart.add(
         "text",
+        "axis-label",
         axis.label,
         x=16,
         y=middle,
         transform=f"rotate(-90 16 {middle:.1f})",
         text_anchor="middle",
-        **{"class": "axis-label"},
     )
     step = (WIDTH - right - left) / len(quarters)
     bar = step * (0.36 if billed else 0.56)
@@ -401,20 +390,10 @@ def billing_trend_chart(quarters: list[dict]) -> Chart | None:
     zero = bottom - axis.at(0, plot)
     chart.line(left, zero, WIDTH - right, zero, "axis")
     if points:
-        chart.add(
-            "polyline",
-            points=" ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points),
-            **{"class": "trend"},
-        )
+        chart.add("polyline", "trend", points=" ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points))
         for x, y, q in points:
-            chart.add(
-                "circle",
-                tip=f"{q['quarter']}: arrearage {dollars(q['arrearage'])}",
-                cx=x,
-                cy=y,
-                r=4.0,
-                **{"class": "red"},
-            )
+            tip = f"{q['quarter']}: arrearage {dollars(q['arrearage'])}"
+            chart.add("circle", "red", tip=tip, cx=x, cy=y, r=4.0)
     return chart
 
 
@@ -429,16 +408,6 @@ def delivery_progress_chart(delivery: list[dict]) -> Chart | None:
         f"Stacked bar chart of delivered and undelivered value for {len(rows)} purchasers: "
         f"{dollars(delivered_total)} delivered, {dollars(undelivered_total)} still to deliver."
     )
-    chart, left, length, top = _horizontal(
-        "delivery-progress",
-        "Delivery progress by purchaser",
-        alt,
-        [_purchaser_label(r) for r in rows],
-        WIDTH,
-        [("teal", "Delivered"), ("pale", "Undelivered")],
-        end_room=110,
-    )
-    axis = money_axis(r["delivered_value"] + r["undelivered_value"] for r in rows)
     tracks = [
         [
             [
@@ -454,9 +423,16 @@ def delivery_progress_chart(delivery: list[dict]) -> Chart | None:
         share(r["delivered_value"], r["delivered_value"] + r["undelivered_value"]) + " delivered"
         for r in rows
     ]
-    _value_axis_below(chart, left, length, top, top + ROW * len(rows), axis)
-    _bar_rows(chart, left, length, top, axis, tracks, shares)
-    return chart
+    axis = money_axis(r["delivered_value"] + r["undelivered_value"] for r in rows)
+    legend = [("teal", "Delivered"), ("pale", "Undelivered")]
+    return _bar_chart(
+        "delivery-progress",
+        "Delivery progress by purchaser",
+        alt,
+        [_purchaser_label(r) for r in rows],
+        WIDTH,
+        [Panel(axis, tracks, shares, legend)],
+    )
 
 
 FUNNEL_STAGES = (
@@ -511,20 +487,6 @@ def funds_locked_chart(closure_by_purchaser: list[dict]) -> Chart | None:
         f"{dollars(total)} in all; the most is {_purchaser_label(most).strip()} at "
         f"{dollars(most['funds_locked_in_ready_cases'])}."
     )
-    locked = [dollars(r["funds_locked_in_ready_cases"]) for r in rows]
-    chart, left, length, top = _horizontal(
-        "funds-locked",
-        "Funds locked in closable cases",
-        alt,
-        [_purchaser_label(r) for r in rows],
-        WIDTH,
-        [
-            ("red", "In cases overdue for closure (SSC > 12 months)"),
-            ("amber", "In other ready cases"),
-        ],
-        end_room=10 + max(_text_width(text) for text in locked),
-    )
-    axis = money_axis(r["funds_locked_in_ready_cases"] for r in rows)
     tracks = []
     for r in rows:
         overdue = r["funds_locked_in_overdue_ready_cases"]
@@ -537,9 +499,17 @@ def funds_locked_chart(closure_by_purchaser: list[dict]) -> Chart | None:
                 ]
             ]
         )
-    _value_axis_below(chart, left, length, top, top + ROW * len(rows), axis)
-    _bar_rows(chart, left, length, top, axis, tracks, locked)
-    return chart
+    panel = Panel(
+        money_axis(r["funds_locked_in_ready_cases"] for r in rows),
+        tracks,
+        [dollars(r["funds_locked_in_ready_cases"]) for r in rows],
+        [
+            ("red", "In cases overdue for closure (SSC > 12 months)"),
+            ("amber", "In other ready cases"),
+        ],
+    )
+    labels = [_purchaser_label(r) for r in rows]
+    return _bar_chart("funds-locked", "Funds locked in closable cases", alt, labels, WIDTH, [panel])
 
 
 def blockers_chart(blockers: list[dict]) -> Chart | None:
@@ -551,20 +521,13 @@ def blockers_chart(blockers: list[dict]) -> Chart | None:
         + ", ".join(f"{r['code']} {count(r['cases'])}" for r in blockers)
         + "."
     )
-    chart, left, length, top = _horizontal(
-        "closure-blockers",
-        "What keeps cases open",
-        alt,
-        [r["code"] for r in blockers],
-        HALF_WIDTH,
-        [],
-        end_room=50,
+    panel = Panel(
+        count_axis((r["cases"] for r in blockers), "cases blocked"),
+        [[[Segment(r["cases"], "blue", f"{count(r['cases'])} cases")]] for r in blockers],
+        [count(r["cases"]) for r in blockers],
     )
-    axis = count_axis((r["cases"] for r in blockers), "cases blocked")
-    tracks = [[[Segment(r["cases"], "blue", f"{count(r['cases'])} cases")]] for r in blockers]
-    _value_axis_below(chart, left, length, top, top + ROW * len(blockers), axis)
-    _bar_rows(chart, left, length, top, axis, tracks, [count(r["cases"]) for r in blockers])
-    return chart
+    labels = [r["code"] for r in blockers]
+    return _bar_chart("closure-blockers", "What keeps cases open", alt, labels, HALF_WIDTH, [panel])
 
 
 DATA_QUALITY_OUTCOMES = (
@@ -587,22 +550,21 @@ def data_quality_chart(stages: list[dict]) -> Chart | None:
         )
         + "."
     )
-    chart, left, length, top = _horizontal(
-        "data-quality",
-        "Data-quality gates",
-        alt,
-        [f"{r['stage']} gate" for r in stages],
-        WIDTH,
-        [(css, label) for _, label, css in DATA_QUALITY_OUTCOMES],
-        end_room=0,
+    panel = Panel(
+        count_axis(
+            (sum(r[c] for c, _, _ in DATA_QUALITY_OUTCOMES) for r in stages), "expectations"
+        ),
+        [
+            [
+                [
+                    Segment(r[c], css, f"{label}: {count(r[c])}")
+                    for c, label, css in DATA_QUALITY_OUTCOMES
+                ]
+            ]
+            for r in stages
+        ],
+        legend=[(css, label) for _, label, css in DATA_QUALITY_OUTCOMES],
+        thickness=0.55,
     )
-    axis = count_axis(
-        (sum(r[c] for c, _, _ in DATA_QUALITY_OUTCOMES) for r in stages), "expectations"
-    )
-    tracks = [
-        [[Segment(r[c], css, f"{label}: {count(r[c])}") for c, label, css in DATA_QUALITY_OUTCOMES]]
-        for r in stages
-    ]
-    _value_axis_below(chart, left, length, top, top + ROW * len(stages), axis)
-    _bar_rows(chart, left, length, top, axis, tracks, thickness=0.55)
-    return chart
+    labels = [f"{r['stage']} gate" for r in stages]
+    return _bar_chart("data-quality", "Data-quality gates", alt, labels, WIDTH, [panel])

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.portal.published import build_published
+from tests.tiers import end_to_end_files
+
+pytest_collection_modifyitems = end_to_end_files(__file__, "test_portal_in_chromium.py")
 
 
 @pytest.fixture(scope="module")

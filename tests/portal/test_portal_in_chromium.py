@@ -36,8 +36,6 @@ from fms.settings import PROJECT_ROOT
 from fms.snapshots import snapshot_path
 from tests.portal.published import HOSTILE, OWN, PASSWORD, STEP_COLUMNS
 
-pytestmark = pytest.mark.e2e
-
 START_SECONDS = 30
 VIEWPORT = {"width": 1280, "height": 900}
 PERIOD = "2026-09-30"

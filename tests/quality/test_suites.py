@@ -4,9 +4,11 @@ passes on a clean hand-built warehouse. Real GX runs on real DuckDB files."""
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pandas
@@ -47,6 +49,22 @@ def params_for(suite_name: str) -> dict:
 @pytest.fixture(scope="module")
 def validator():
     return Validator(docs_dir=None)
+
+
+@pytest.fixture(scope="module")
+def clean_template(tmp_path_factory) -> Path:
+    """The clean warehouse, built once; each test gets its own copy of the file (`con`)."""
+    folder = tmp_path_factory.mktemp("clean-warehouse")
+    clean_warehouse(folder).close()
+    return folder / "test.duckdb"
+
+
+@pytest.fixture
+def con(clean_template, tmp_path) -> duckdb.DuckDBPyConnection:
+    copy = tmp_path / clean_template.name
+    shutil.copyfile(clean_template, copy)
+    with duckdb.connect(str(copy)) as con:
+        yield con
 
 
 def clean_warehouse(tmp_path):
@@ -193,10 +211,9 @@ def test_allowed_code_lists_in_the_suites_are_the_contracts():
     assert reasons[0]["kwargs"]["value_set"] == list(REASONS)
 
 
-def test_each_rule_is_said_once_in_its_suite_file(tmp_path):
+def test_each_rule_is_said_once_in_its_suite_file(con):
     """A checked rule's column is computed from the suite file's check, never by the dataset, and
     no expectation asserts a boolean the dataset computed."""
-    con = clean_warehouse(tmp_path)
     for suite in SUITES.values():
         sql = read_sql(suite.dataset)
         code = re.sub(r"--.*", "", sql)
@@ -208,8 +225,7 @@ def test_each_rule_is_said_once_in_its_suite_file(tmp_path):
         assert not any(v is True for v in asserted), suite.name
 
 
-def test_every_suite_passes_on_a_clean_warehouse(tmp_path, validator):
-    con = clean_warehouse(tmp_path)
+def test_every_suite_passes_on_a_clean_warehouse(con, validator):
     for name in SUITES:
         assert failing_rules(con, name, validator) == [], name
 
@@ -495,15 +511,13 @@ BREAKS = [
     ("suite", "sql", "rule"), BREAKS, ids=[f"{b[0]}:{b[2][:40]}" for b in BREAKS]
 )
 def test_a_suite_fails_on_a_crafted_bad_table_naming_the_expectation(
-    tmp_path, validator, suite, sql, rule
+    con, validator, suite, sql, rule
 ):
-    con = clean_warehouse(tmp_path)
     con.execute(sql)
     assert rule in failing_rules(con, suite, validator)
 
 
-def test_a_critical_failure_message_names_suite_expectation_count_and_rows(tmp_path, validator):
-    con = clean_warehouse(tmp_path)
+def test_a_critical_failure_message_names_suite_expectation_count_and_rows(con, validator):
     con.execute("UPDATE deliveries SET shipment_date = DATE '2026-02-01'")
     report = validate(con, [SUITES["input_deliveries"]], params_for("x"), "r", "input", validator)
     message = str(DataQualityError(report))
@@ -512,8 +526,7 @@ def test_a_critical_failure_message_names_suite_expectation_count_and_rows(tmp_p
     assert "1 of 1 rows fail" in message and "delivery_id=D1" in message
 
 
-def test_results_are_recorded_in_dq_results(tmp_path, validator):
-    con = clean_warehouse(tmp_path)
+def test_results_are_recorded_in_dq_results(con, validator):
     validate(con, [SUITES["input_cases"]], params_for("x"), "run-1", "input", validator)
     rows = con.execute(
         "SELECT run_id, suite, severity, success FROM dq_results WHERE expectation = $e",
@@ -522,8 +535,7 @@ def test_results_are_recorded_in_dq_results(tmp_path, validator):
     assert rows == [("run-1", "input_cases", "critical", True)]
 
 
-def test_a_key_repeated_by_an_earlier_batch_fails_the_audit_of_the_new_rows(tmp_path, validator):
-    con = clean_warehouse(tmp_path)
+def test_a_key_repeated_by_an_earlier_batch_fails_the_audit_of_the_new_rows(con, validator):
     con.execute(
         "INSERT INTO batches VALUES ('later', 2, '{}', TIMESTAMP '2026-11-02 00:00:00', "
         "DATE '2026-11-02')"
@@ -554,8 +566,7 @@ def test_great_expectations_does_not_hash_whole_audit_frames(validator):
     assert "pandas_data_fingerprint" not in result.meta["batch_markers"]
 
 
-def test_audit_frames_hold_only_the_columns_the_suite_reads(tmp_path):
-    con = clean_warehouse(tmp_path)
+def test_audit_frames_hold_only_the_columns_the_suite_reads(con):
     suite = SUITES["input_deliveries"]
     frame = audit_frame(con, suite, params_for("x"))
     assert set(frame.columns) == suite.columns_used()

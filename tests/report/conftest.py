@@ -11,6 +11,9 @@ import pytest
 from fms.report import REPORT_NAME, RunFigures, read_run_figures
 from tests.report.scenario import build_warehouse, run_summary
 from tests.report_helpers import build_run_report
+from tests.tiers import end_to_end_files
+
+pytest_collection_modifyitems = end_to_end_files(__file__, "test_run_report_in_chromium.py")
 
 
 @dataclass

@@ -289,7 +289,8 @@ def _run_job(
         flow = getattr(importlib.import_module(module), name)  # while the server starts
         _quiet_console(verbose)
         api_ready()
-        summary = flow(warehouse=warehouse, out=out, **options)
+        with without_heartbeats():
+            summary = flow(warehouse=warehouse, out=out, **options)
     except _known_errors() as exc:
         _fail(_describe(_released(exc)))
     if as_json:
@@ -307,6 +308,18 @@ def _released(exc: BaseException) -> BaseException:
         traceback.clear_frames(cause.__traceback__)
         cause = cause.__cause__ or cause.__context__
     return exc
+
+
+def without_heartbeats():
+    """Prefect settings for a flow run in this process: no flow-run heartbeats. They feed only a
+    "zombie run" automation, which this project does not make (app/alerts.py watches deployment
+    runs, whose runner or worker sees their process die); and Prefect's heartbeat thread holds
+    the end of every run for up to a second (prefect/flow_engine.py `_send_heartbeats` sleeps in
+    1 s steps): 0.8 s of an ad-hoc run (tools/benchmarks/README.md, "Deferred imports and
+    heartbeats"). Deployment runs keep Prefect's default."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
 def _use_prefect_api() -> Callable[[], None]:

@@ -47,8 +47,11 @@ def prefect_api(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def prefect_harness(prefect_api):
-    """Flow runs in this process go to the session's Prefect server."""
+    """Flow runs in this process go to the session's Prefect server, with the settings `fms run`
+    gives its flow run."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with temporary_settings({PREFECT_API_URL: prefect_api.url}):
+    from app.cli import without_heartbeats
+
+    with temporary_settings({PREFECT_API_URL: prefect_api.url}), without_heartbeats():
         yield

@@ -9,8 +9,10 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from fms import settings
@@ -69,3 +71,31 @@ def test_verbose_prints_every_step_and_json_prints_only_the_summary(runs):
     assert isinstance(summary["warnings"], list)
     assert "Task run 'find new batches" in rerun.stderr
     assert "Finished in state Completed()" in rerun.stderr
+
+
+def _events(api: str, flow_run_id: str, prefix: str) -> list[str]:
+    body = {
+        "filter": {
+            "any_resource": {"id": [f"prefect.flow-run.{flow_run_id}"]},
+            "event": {"prefix": [prefix]},
+            "occurred": {"since": "2000-01-01T00:00:00Z"},
+        },
+        "limit": 50,
+    }
+    answer = httpx.post(f"{api}/events/filter", json=body, timeout=10)
+    answer.raise_for_status()
+    return [e["event"] for e in answer.json()["events"]]
+
+
+def test_a_run_from_the_command_line_sends_no_heartbeats(runs):
+    """`fms run` turns Prefect's flow-run heartbeats off (app.cli.without_heartbeats)."""
+    _, _, rerun, served = runs
+    run_id = json.loads(rerun.stdout)["run_id"]
+    deadline = time.monotonic() + 60
+    # The run's task events travel after its first heartbeat would have: wait until they are
+    # stored, so that no heartbeat stored means none was sent.
+    while not _events(served, run_id, "prefect.task-run.Completed"):
+        assert time.monotonic() < deadline, "the run's task events were never stored"
+        time.sleep(0.5)
+    assert _events(served, run_id, "prefect.flow-run.") != []
+    assert _events(served, run_id, "prefect.flow-run.heartbeat") == []

@@ -313,10 +313,10 @@ def _released(exc: BaseException) -> BaseException:
 def without_heartbeats():
     """Prefect settings for a flow run in this process: no flow-run heartbeats. They feed only a
     "zombie run" automation, which this project does not make (app/alerts.py watches deployment
-    runs, whose runner or worker sees their process die); and Prefect's heartbeat thread holds
-    the end of every run for up to a second (prefect/flow_engine.py `_send_heartbeats` sleeps in
-    1 s steps): 0.8 s of an ad-hoc run (tools/benchmarks/README.md, "Deferred imports and
-    heartbeats"). Deployment runs keep Prefect's default."""
+    runs, whose runner or worker sees their process die); and the end of every run waits for
+    Prefect's heartbeat thread, which sleeps in 1 s steps: 0.8 s of an ad-hoc run
+    (tools/benchmarks/README.md, "Deferred imports and heartbeats"). Deployment runs keep
+    Prefect's default."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     return temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})

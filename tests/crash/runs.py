@@ -105,13 +105,16 @@ def run_cli(api: PrefectApi, args: list[str], failpoint: str | None = None) -> C
 
 @contextmanager
 def in_process(api: PrefectApi) -> Iterator[None]:
-    """Run flows in this process against the test server, on the same load day as the CLI."""
+    """Run flows in this process against the test server, on the same load day and with the
+    same Prefect settings as the CLI."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from app.cli import without_heartbeats
 
     before = os.environ.get("FMS_TODAY")
     os.environ["FMS_TODAY"] = TODAY
     try:
-        with temporary_settings({PREFECT_API_URL: api.url}):
+        with temporary_settings({PREFECT_API_URL: api.url}), without_heartbeats():
             yield
     finally:
         if before is None:

@@ -5,7 +5,11 @@ about the temporary server pay for starting one."""
 
 from __future__ import annotations
 
+import json
 import socket
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -53,3 +57,23 @@ def prefect_server(home: Path) -> Iterator[PrefectApi]:
                 if attempt == 2:
                     raise
         yield PrefectApi(url, home)
+
+
+RETRYABLE = {429, 502, 503}
+
+
+def api(url: str, path: str, body: dict | None = None, attempts: int = 6):
+    """One API call, retried as Prefect's own client retries: the server answers 503 when its
+    SQLite database is briefly locked by the scheduler or a worker, and means "try again"."""
+    data = json.dumps(body).encode() if body is not None else None
+    for attempt in range(attempts):
+        request = urllib.request.Request(
+            f"{url}{path}", data=data, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            if error.code not in RETRYABLE or attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * 2**attempt)

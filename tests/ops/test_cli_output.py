@@ -12,10 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from fms import settings
+from tests.prefect_server import api
 
 FMS = Path(sys.executable).with_name("fms")
 AS_OF = "2026-11-03"
@@ -73,7 +73,7 @@ def test_verbose_prints_every_step_and_json_prints_only_the_summary(runs):
     assert "Finished in state Completed()" in rerun.stderr
 
 
-def _events(api: str, flow_run_id: str, prefix: str) -> list[str]:
+def _events(url: str, flow_run_id: str, prefix: str) -> list[str]:
     body = {
         "filter": {
             "any_resource": {"id": [f"prefect.flow-run.{flow_run_id}"]},
@@ -82,9 +82,7 @@ def _events(api: str, flow_run_id: str, prefix: str) -> list[str]:
         },
         "limit": 50,
     }
-    answer = httpx.post(f"{api}/events/filter", json=body, timeout=10)
-    answer.raise_for_status()
-    return [e["event"] for e in answer.json()["events"]]
+    return [e["event"] for e in api(url, "/events/filter", body)["events"]]
 
 
 def test_a_run_from_the_command_line_sends_no_heartbeats(runs):

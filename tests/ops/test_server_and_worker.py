@@ -9,7 +9,6 @@ scheduled run that happened to fall due during the test could not touch the proj
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -17,8 +16,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,6 +25,7 @@ import pytest
 from app.serve import local_prefect_server, server_log_path, stop_process
 from fms import settings
 from tests.landing import COUNTRY, DELIVERY, LINE, case, write_batch
+from tests.prefect_server import api
 
 pytestmark = pytest.mark.prefect_server
 
@@ -65,26 +63,6 @@ def listening_addresses(port: int) -> set[str]:
                     )
                 )
     return found
-
-
-RETRYABLE = {429, 502, 503}
-
-
-def api(url: str, path: str, body: dict | None = None, attempts: int = 6):
-    """One API call, retried as Prefect's own client retries: the server answers 503 when its
-    SQLite database is briefly locked by the scheduler or a worker, and means "try again"."""
-    data = json.dumps(body).encode() if body is not None else None
-    for attempt in range(attempts):
-        request = urllib.request.Request(
-            f"{url}{path}", data=data, headers={"Content-Type": "application/json"}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return json.load(response)
-        except urllib.error.HTTPError as error:
-            if error.code not in RETRYABLE or attempt == attempts - 1:
-                raise
-            time.sleep(0.5 * 2**attempt)
 
 
 def prefect(env: dict, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:

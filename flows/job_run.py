@@ -2,8 +2,9 @@
 gates what it built, and publishes the folder only if every gate passed (fms/run_folder.py).
 
 `build_gate_write` is the whole run of a job that builds marts, gates them and writes their
-files (closure, delivery report); the nightly and quarterly billing use the same pieces around
-their extra steps.
+files (closure, delivery report, payment schedule review), and `marts_job_flow` makes it the
+flow of such a job; the nightly and quarterly billing use the same pieces around their extra
+steps.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
-from prefect import get_run_logger
+from prefect import Flow, flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flows.jobs import Job, Runner
+from flows.jobs import CaseId, Job, PurchaserCode, Runner
 from flows.scaleout import build_marts_on_dask, uses_dask
 from fms import settings
 from fms.failures import describe_failure
@@ -307,3 +308,41 @@ def build_gate_write(
         out_dir=str(run.published),
         marts=counts,
     )
+
+
+# The parameters of a job `marts_job_flow` makes, as its flow's docstring gives them (Prefect
+# shows them with the deployment's parameters).
+_MARTS_JOB_ARGS = """
+    Args:
+        as_of: {as_of}
+        warehouse: the DuckDB file (default: data/warehouse/fms.duckdb).
+        out: output root (default: data/out).
+        purchaser: ad hoc: one purchaser's country code.
+        case: ad hoc: one case (CC-I-DDD).
+        runner: where the marts are built: "local" (this process; the default) or "dask" (per
+            purchaser on a Dask cluster; docs/scale-out.md).
+        dask_address: with runner "dask", the scheduler of an existing cluster
+            (tcp://host:8786); default: a 2-worker LocalCluster for this run.
+"""
+
+
+def marts_job_flow(job: Job, description: str, as_of: str) -> Flow:
+    """The flow of a job whose whole run is `build_gate_write`, named as `job` says (its
+    deployment's entrypoint finds it there). `description` says what the run writes and where,
+    `as_of` what the job's date means and its default."""
+
+    def run(
+        as_of: date | None = None,
+        warehouse: Path | None = None,
+        out: Path | None = None,
+        purchaser: PurchaserCode | None = None,
+        case: CaseId | None = None,
+        runner: Runner | None = None,
+        dask_address: str | None = None,
+    ) -> dict:
+        return build_gate_write(job, as_of, warehouse, out, purchaser, case, runner, dask_address)
+
+    run.__module__, run.__name__ = job.flow.split(":")
+    run.__qualname__ = run.__name__
+    run.__doc__ = description.rstrip() + "\n" + _MARTS_JOB_ARGS.format(as_of=as_of)
+    return flow(name=job.name, log_prints=True)(run)

@@ -91,7 +91,7 @@ class Column:
     allowed: tuple[str, ...] = ()
     pattern: str = ""
     # Money and quantities are zero or more unless the domain allows a negative
-    # (fms-domain "Money").
+    # (README.md, "Rules").
     may_be_negative: bool = False
     # An event date that cannot lie after the day the batch is loaded.
     event_date: bool = False

@@ -13,7 +13,7 @@ from fms import settings
 
 # table name -> column types; the CSV header must list exactly these columns.
 REFERENCE_TABLES: dict[str, dict[str, str]] = {
-    # FMS Administrative Surcharge rate by LOA acceptance date (fms-domain, C9.4.7, C9.6.1).
+    # FMS Administrative Surcharge rate by LOA acceptance date (SAMM C9.4.7, C9.6.1).
     "admin_surcharge_rates": {
         "effective_from": "DATE",
         "rate": "DECIMAL(9,6)",
@@ -25,8 +25,9 @@ REFERENCE_TABLES: dict[str, dict[str, str]] = {
         "annual_rate": "DECIMAL(9,6)",
         "source": "VARCHAR",
     },
-    # When a payment schedule review calls for a revision (fms-domain, C9.9.3): some variance
-    # above the greater of `minimum` and `case_value_share` of the case value. One row.
+    # When a payment schedule review calls for a revision (SAMM C9.9.3; README.md, "Rules"):
+    # some variance above the greater of `minimum` and `case_value_share` of the case value.
+    # One row.
     "schedule_review_threshold": {
         "minimum": "DECIMAL(18,2)",
         "case_value_share": "DECIMAL(9,6)",

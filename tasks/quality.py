@@ -82,23 +82,7 @@ def audit_staged_marts(
 @task(name="report data quality", **RETRY_TRANSIENT)
 def report_data_quality(reports: list[QualityReport], out_dir: Path, final_dir: Path) -> Path:
     """dq_results.csv in the run folder and a Prefect artifact linking the Data Docs."""
-    rows = [
-        (
-            r.run_id,
-            r.stage,
-            o.suite,
-            o.rule,
-            o.expectation_type,
-            o.column,
-            o.severity,
-            o.success,
-            o.unexpected_count,
-            o.element_count,
-            "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in o.examples),
-        )
-        for r in reports
-        for o in r.outcomes
-    ]
+    rows = [(r.run_id, r.stage, *o.facts(), o.examples_text()) for r in reports for o in r.outcomes]
     columns = (
         "run_id stage suite expectation expectation_type column severity success "
         "unexpected_count element_count examples"

@@ -1,5 +1,5 @@
 """A case statement's figures in the order they are reached, each with the rule and the SAMM
-paragraph behind it (fms-domain.md "Quarterly billing"): what the statement page shows under
+paragraph behind it (README.md, "Rules"; SAMM C9.10): what the statement page shows under
 each case, so a purchaser can follow column 14 from the payment schedule and the costs.
 
 Every figure is read from the published `billing_statements` row: nothing is recomputed here.

@@ -1,5 +1,5 @@
 """The quarterly delivery listing: the deliveries behind each case's delivered value on a
-quarter's statement (fms-domain.md "Quarterly delivery listing"; data contract
+quarter's statement (README.md, "Rules": delivery listing; the published table
 `delivery_listing`).
 
 Built from the candidate case statements of the same run (so its cases are the statement's

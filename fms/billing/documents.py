@@ -1,9 +1,9 @@
 """A purchaser's statement files: the DD Form 645 workbook and the case-detail CSV.
 
-Per purchaser per quarter (contract "Published files"): `statement_<CC>_<YYYYQn>_r<rev>.xlsx` and
-`.csv` (an ad-hoc run: `..._adhoc`, for one case `..._adhoc_<case id>`), plus
-`..._r<rev>_differences.csv` from revision 2 on, and the quarterly delivery listing
-(fms-domain.md) as `delivery_listing_<CC>_<YYYYQn>_r<rev>.csv` (same tags as the statement) and
+Per purchaser per quarter (README.md, "What each run publishes"):
+`statement_<CC>_<YYYYQn>_r<rev>.xlsx` and `.csv` (an ad-hoc run: `..._adhoc`, for one case
+`..._adhoc_<case id>`), plus `..._r<rev>_differences.csv` from revision 2 on, and the quarterly
+delivery listing as `delivery_listing_<CC>_<YYYYQn>_r<rev>.csv` (same tags as the statement) and
 the workbook's "Delivery listing" sheet, when the purchaser has a line to list.
 A purchaser's files hold its own cases only: callers pass one purchaser's rows.
 
@@ -46,111 +46,60 @@ DD645_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 # Every figure of a case row, in the order it is reached: the "Case detail" sheet and the CSV.
-CASE_DETAIL_FIELDS: tuple[str, ...] = (
-    "case_id",
-    "country_code",
-    "period_end",
-    "revision",
-    "status",
-    "implementation_date",
-    "statement_date",
-    "payment_due_date",
-    "current_quarter_start",
-    "current_quarter_end",
-    "covers_start",
-    "covers_end",
-    "delivered_value",
-    "expenditures",
-    "performance",
-    "forecast_current_quarter",
-    "forecast_covered_quarter",
-    "forecast_costs",
-    "termination_liability_reported",
-    "sblc_in_place",
-    "termination_liability",
-    "surcharge_rate",
-    "surcharge",
-    "forecast_cumulative",
-    "scheduled_cumulative",
-    "requirement",
-    "requirement_basis",
-    "collections_cumulative",
-    "amount_due",
-    "previous_period_end",
-    "previous_payment_due_date",
-    "previous_requirement",
-    "arrearage",
-    "arrearage_days",
-    "arrearage_dollar_days",
-    "purchaser_interest_days",
-    "purchaser_interest",
-    "interest",
-    "billed_at_purchaser_level",
+# (field, its heading in words, "$" if in dollars). A figure that is one of the DD 645's columns
+# is headed by that column's heading, its number first (no words of its own). Money is named one
+# by one: a Decimal added later is a plain number until someone says it is money; the surcharge
+# rate and arrearage dollar-days are plain numbers.
+_CASE_DETAIL: tuple[tuple[str, str | None, str], ...] = (
+    ("case_id", None, ""),
+    ("country_code", "Purchaser", ""),
+    ("period_end", "Quarter ended", ""),
+    ("revision", "Revision", ""),
+    ("status", "Case status", ""),
+    ("implementation_date", "Implementation date", ""),
+    ("statement_date", "Statement date", ""),
+    ("payment_due_date", "Payment due date", ""),
+    ("current_quarter_start", "Current quarter from", ""),
+    ("current_quarter_end", "Current quarter to", ""),
+    ("covers_start", "Payment covers from", ""),
+    ("covers_end", "Payment covers to", ""),
+    ("delivered_value", "Delivered value", "$"),
+    ("expenditures", "Expenditures (work in process)", "$"),
+    ("performance", None, "$"),
+    ("forecast_current_quarter", None, "$"),
+    ("forecast_covered_quarter", None, "$"),
+    ("forecast_costs", "Forecast costs (3+4)", "$"),
+    ("termination_liability_reported", "Termination liability reported", "$"),
+    ("sblc_in_place", "Standby letter of credit in place", ""),
+    ("termination_liability", None, "$"),
+    ("surcharge_rate", "Surcharge rate", ""),
+    ("surcharge", None, "$"),
+    ("forecast_cumulative", None, "$"),
+    ("scheduled_cumulative", None, "$"),
+    ("requirement", None, "$"),
+    ("requirement_basis", "Requirement basis (greater of 7, 8)", ""),
+    ("collections_cumulative", None, "$"),
+    ("amount_due", None, "$"),
+    ("previous_period_end", "Prior quarter ended", ""),
+    ("previous_payment_due_date", "Prior payment due date", ""),
+    ("previous_requirement", None, "$"),
+    ("arrearage", None, "$"),
+    ("arrearage_days", "Days in arrears", ""),
+    ("arrearage_dollar_days", "Arrearage dollar-days", ""),
+    ("purchaser_interest_days", "Purchaser's days of interest", ""),
+    ("purchaser_interest", "Purchaser's interest", "$"),
+    ("interest", None, "$"),
+    ("billed_at_purchaser_level", "Billed at purchaser level (SBA)", ""),
 )
-
-# Headings in words of the case-detail figures that are not one of the DD 645's columns.
-_DETAIL_WORDS: dict[str, str] = {
-    "country_code": "Purchaser",
-    "period_end": "Quarter ended",
-    "revision": "Revision",
-    "status": "Case status",
-    "implementation_date": "Implementation date",
-    "statement_date": "Statement date",
-    "payment_due_date": "Payment due date",
-    "current_quarter_start": "Current quarter from",
-    "current_quarter_end": "Current quarter to",
-    "covers_start": "Payment covers from",
-    "covers_end": "Payment covers to",
-    "delivered_value": "Delivered value",
-    "expenditures": "Expenditures (work in process)",
-    "forecast_costs": "Forecast costs (3+4)",
-    "termination_liability_reported": "Termination liability reported",
-    "sblc_in_place": "Standby letter of credit in place",
-    "surcharge_rate": "Surcharge rate",
-    "requirement_basis": "Requirement basis (greater of 7, 8)",
-    "previous_period_end": "Prior quarter ended",
-    "previous_payment_due_date": "Prior payment due date",
-    "arrearage_days": "Days in arrears",
-    "arrearage_dollar_days": "Arrearage dollar-days",
-    "purchaser_interest_days": "Purchaser's days of interest",
-    "purchaser_interest": "Purchaser's interest",
-    "billed_at_purchaser_level": "Billed at purchaser level (SBA)",
-}
-# The case-detail sheet's headings: the DD 645 column's heading (its number first) where the
-# figure is one of the form's columns, words for the rest.
+CASE_DETAIL_FIELDS = tuple(field for field, _, _ in _CASE_DETAIL)
 CASE_DETAIL_HEADINGS: dict[str, str] = {
-    f: {field: heading for heading, field in DD645_COLUMNS}.get(f) or _DETAIL_WORDS[f]
-    for f in CASE_DETAIL_FIELDS
+    field: words or {f: heading for heading, f in DD645_COLUMNS}[field]
+    for field, words, _ in _CASE_DETAIL
 }
+MONEY_FIELDS = frozenset(field for field, _, unit in _CASE_DETAIL if unit == "$")
 
 DIFFERENCE_FIELDS = ("level", "case_id", "field", "old_value", "new_value")
 DIFFERENCE_HEADINGS = ("Level", "Case", "Field", "Old value", "New value")
-
-# Case-detail figures in dollars (currency cells), named one by one: a Decimal added later is
-# a plain number until someone says it is money. The surcharge rate and arrearage dollar-days
-# are plain numbers.
-MONEY_FIELDS = frozenset(
-    {
-        "delivered_value",
-        "expenditures",
-        "performance",
-        "forecast_current_quarter",
-        "forecast_covered_quarter",
-        "forecast_costs",
-        "termination_liability_reported",
-        "termination_liability",
-        "surcharge",
-        "forecast_cumulative",
-        "scheduled_cumulative",
-        "requirement",
-        "collections_cumulative",
-        "amount_due",
-        "previous_requirement",
-        "arrearage",
-        "purchaser_interest",
-        "interest",
-    }
-)
 
 
 def statement_stem(

@@ -1,4 +1,4 @@
-"""Rounding of computed amounts (fms-domain "Rounding": half up to the cent).
+"""Rounding of computed amounts (half up to the cent; README.md, "Rules").
 
 In SQL the same rule is DuckDB's round(DECIMAL, 2), which rounds half away from zero on DECIMAL
 (tests/billing/test_money.py holds both to it). Never round a DOUBLE: money is never a float.

@@ -1,4 +1,4 @@
-"""The payment schedule review's files (SAMM C9.9.3; fms-domain "Payment schedule review").
+"""The payment schedule review's files (SAMM C9.9.3; README.md, "Rules").
 
 From a `payment_schedule_review` table (one row per case x payment date), in `out_dir`:
 - `payment_schedule_review_<YYYYQn>.csv` and `.xlsx`: the cases needing a revision, one row
@@ -65,7 +65,7 @@ DETAIL_MONEY = frozenset(
     if column.startswith(("scheduled_", "requirement_", "variance", "revised_"))
 )
 DETAIL_DATES = frozenset({"payment_date", "covers_start", "covers_end"})
-# Why a variance matters (fms-domain "Payment schedule review"), under the case's figures.
+# Why a variance matters (SAMM C9.9.3), under the case's figures.
 DIRECTION_NOTES = {
     "SHORT": "SHORT: the schedule asks less than the USG needs by then (the USG finances it).",
     "AHEAD": "AHEAD: the schedule asks more than the USG needs by then (the purchaser's cash "

@@ -33,7 +33,7 @@ from fms.closure.macros import create_closure_macros
 from fms.delivery.macros import scope_params
 from fms.sqlfiles import materialize
 
-# The blocker codes in the order a case's blockers are listed (fms-domain "Closure readiness").
+# The blocker codes in the order a case's blockers are listed (README.md, "Rules": closure).
 BLOCKER_CODES = (
     "NOT_SSC",
     "ESTIMATED_PRICES",

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,17 +43,21 @@ class ExpectationOutcome:
     element_count: int
     examples: list[dict] = field(default_factory=list)
 
+    def facts(self) -> tuple:
+        """Every field but the examples, in order: the middle of a dq_results row, in the
+        warehouse and in a run's dq_results.csv."""
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name != "examples")
+
+    def examples_text(self) -> str:
+        return "; ".join(", ".join(f"{k}={v}" for k, v in ex.items()) for ex in self.examples)
+
     def describe(self) -> str:
         head = (
             f"suite {self.suite}, expectation '{self.rule}' ({self.expectation_type}"
             + (f" on {self.column}" if self.column else "")
             + f"): {self.unexpected_count} of {self.element_count} rows fail"
         )
-        if self.examples:
-            head += "; e.g. " + "; ".join(
-                ", ".join(f"{k}={v}" for k, v in ex.items()) for ex in self.examples
-            )
-        return head
+        return head + f"; e.g. {self.examples_text()}" if self.examples else head
 
 
 @dataclass
@@ -345,27 +349,19 @@ def validate(
 
 
 def record_results(con: duckdb.DuckDBPyConnection, report: QualityReport) -> None:
+    """The report's outcomes into dq_results, in one INSERT: `executemany` runs one statement
+    an outcome (2 ms each; a gate has 100-250)."""
     checked_at = datetime.now(UTC).replace(tzinfo=None)
-    con.executemany(
-        "INSERT INTO dq_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                report.run_id,
-                o.suite,
-                o.rule,
-                o.expectation_type,
-                o.column,
-                o.severity,
-                o.success,
-                o.unexpected_count,
-                o.element_count,
-                json.dumps(o.examples, default=str),
-                report.stage,
-                checked_at,
-            )
-            for o in report.outcomes
-        ],
-    )
+    rows = [
+        (report.run_id, *o.facts(), json.dumps(o.examples, default=str), report.stage, checked_at)
+        for o in report.outcomes
+    ]
+    if rows:
+        one_row = "(" + ", ".join("?" * len(rows[0])) + ")"
+        con.execute(
+            f"INSERT INTO dq_results VALUES {', '.join([one_row] * len(rows))}",
+            [value for row in rows for value in row],
+        )
 
 
 _VALIDATORS: dict[str, Validator] = {}

@@ -81,7 +81,7 @@ class Suite:
 
     @classmethod
     def from_file(cls, path: Path) -> Suite:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)  # libyaml
         rules = tuple(Rule(**r) for r in doc["rules"])
         for r in rules:
             checked = r.check is not None and _COLUMN.match(r.column or "")

@@ -11,6 +11,6 @@ delivery_report = marts_job_flow(
     <out>/delivery-report/<as_of>/ (ad hoc: <out>/delivery-report/adhoc/<as_of>-<selection>/).
     The published tables stay the nightly refresh's.
     """,
-    as_of="the date reported (default: the last day of the previous month, resolved at run\n"
-    "            time: the date this month's C1 file, due by the 20th, reports).",
+    as_of="the date reported (default: the last day of the previous month, resolved at run "
+    "time: the date this month's C1 file, due by the 20th, reports).",
 )

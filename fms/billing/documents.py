@@ -92,9 +92,9 @@ _CASE_DETAIL: tuple[tuple[str, str | None, str], ...] = (
     ("billed_at_purchaser_level", "Billed at purchaser level (SBA)", ""),
 )
 CASE_DETAIL_FIELDS = tuple(field for field, _, _ in _CASE_DETAIL)
+_DD645_HEADING = {field: heading for heading, field in DD645_COLUMNS}
 CASE_DETAIL_HEADINGS: dict[str, str] = {
-    field: words or {f: heading for heading, f in DD645_COLUMNS}[field]
-    for field, words, _ in _CASE_DETAIL
+    field: words or _DD645_HEADING[field] for field, words, _ in _CASE_DETAIL
 }
 MONEY_FIELDS = frozenset(field for field, _, unit in _CASE_DETAIL if unit == "$")
 

@@ -48,7 +48,6 @@ from fms.billing.tables import (
     CANDIDATE_PURCHASER_STATEMENTS,
     checked_candidate_table,
     checked_table_name,
-    create_published_statement_tables,
 )
 from fms.billing.timeline import billing_timeline
 from fms.failpoints import failpoint
@@ -56,6 +55,7 @@ from fms.outputs import staged_folder
 from fms.publication import commit_with_folder, latest_batch_seq, record_publication, settle_folder
 from fms.run_folder import RunFolder
 from fms.sqlfiles import read_sql
+from fms.warehouse import create_published_tables
 
 JOB = "quarterly-billing"  # its row in `publications`
 
@@ -124,7 +124,7 @@ def publish_statements(
     settle_folder(con, out_dir)  # a run killed between its folder swap and its COMMIT
     build_purchaser_statements(con, period_end, candidate_table, table=purchaser_table)
     build_delivery_listing(con, period_end, listing_table, statements_table=candidate_table)
-    create_published_statement_tables(con)
+    create_published_tables(con)
     params = {
         "period_end": period_end,
         "candidate_cases": candidate_table,
@@ -205,7 +205,7 @@ def _publish_folder(
 
 def latest_revisions(con: duckdb.DuckDBPyConnection, period_end: date) -> dict[str, int]:
     """Latest published revision of each purchaser's statement of `period_end`."""
-    create_published_statement_tables(con)
+    create_published_tables(con)
     rows = _records(
         con,
         "SELECT country_code, max(revision) AS revision FROM main.purchaser_statements "

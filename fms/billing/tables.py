@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from fms.sqlfiles import checked_table_name, read_sql
+from fms.sqlfiles import checked_table_name
 
 # The published records (every revision); only fms.billing.publication writes them.
 PUBLISHED_TABLES = frozenset(
@@ -35,9 +35,3 @@ def checked_candidate_table(table: str) -> str:
 def ensure_schema(con: duckdb.DuckDBPyConnection, table: str) -> None:
     if "." in table:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {table.split('.', 1)[0]}")
-
-
-def create_published_statement_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the published statement tables if missing
-    (fms/sql/publish/billing_create_published_tables.sql)."""
-    con.execute(read_sql("publish/billing_create_published_tables"))

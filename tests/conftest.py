@@ -17,13 +17,6 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
-@pytest.hookimpl(trylast=True)  # after the folders' conftests marked their tests e2e
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """End-to-end files first: with `--dist loadfile` the long files then start early and the
-    many short ones fill in behind them, so the two workers finish together."""
-    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
-
-
 def pytest_unconfigure(config):
     if _OWN_PREFECT_HOME is not None:
         shutil.rmtree(_OWN_PREFECT_HOME, ignore_errors=True)

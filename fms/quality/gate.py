@@ -403,9 +403,8 @@ def quality_summary_markdown(reports: list[QualityReport], docs_index: Path | No
             "|---|---|---|---|---|",
         ]
         for o in failing:
-            examples = "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in o.examples)
             lines.append(
                 f"| {o.severity} | {o.suite} | {o.rule} | {o.unexpected_count:,} | "
-                f"{examples.replace('|', '/')} |"
+                f"{o.examples_text().replace('|', '/')} |"
             )
     return "\n".join(lines) + "\n"
